@@ -1,0 +1,21 @@
+"""Domain models, one module per concept; importing this registers them all."""
+
+from hotline.models.categories import Category
+from hotline.models.orders import PERSONAL_FIELDS, Assignment, Order, OrderEvent, Rating
+from hotline.models.places import Community, District, Street
+from hotline.models.units import StaffToken, StaffUser, Unit
+
+__all__ = [
+    "PERSONAL_FIELDS",
+    "Assignment",
+    "Category",
+    "Community",
+    "District",
+    "Order",
+    "OrderEvent",
+    "Rating",
+    "StaffToken",
+    "StaffUser",
+    "Street",
+    "Unit",
+]

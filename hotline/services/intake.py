@@ -1,0 +1,173 @@
+"""受理: recording a new request, or merging it into the earlier one it repeats."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from flask import current_app
+from sqlalchemy import select
+
+from hotline.errors import Invalid
+from hotline.extensions import db
+from hotline.models.categories import Category
+from hotline.models.enums import Channel, EventType, OrderKind, OrderStatus, TimeLimit
+from hotline.models.orders import Order
+from hotline.models.places import Community, District, Street
+from hotline.services import deadlines, repeats
+from hotline.services.actors import Actor
+from hotline.services.lifecycle import INTAKE_ROLES, append_event, require_role
+from privacy.blind_index import NormalisationError, blind_index
+from privacy.fields import seal_field
+from privacy.orm import utcnow
+from privacy.runtime import runtime
+
+QUERY_CODE_DIGITS = 8
+
+
+@dataclass
+class Requester:
+    name: str | None = None
+    phone: str | None = None
+    id_number: str | None = None
+    address: str | None = None
+
+
+@dataclass
+class IntakeResult:
+    order: Order
+    merged: bool
+    query_code: str | None  # handed out once, for a new order only
+
+
+def new_query_code() -> str:
+    return f"{secrets.randbelow(10**QUERY_CODE_DIGITS):0{QUERY_CODE_DIGITS}d}"
+
+
+def new_order_no(at: datetime) -> str:
+    day = deadlines.to_local(at).strftime("%Y%m%d")
+    while True:
+        candidate = f"{day}{secrets.randbelow(10**6):06d}"
+        if db.session.scalar(select(Order.id).where(Order.order_no == candidate)) is None:
+            return candidate
+
+
+def check_place(district: District, street: Street | None, community: Community | None) -> None:
+    if street is not None and street.district_id != district.id:
+        raise Invalid("所选街道乡镇不属于该区", details={"field": "street"})
+    if community is not None and (street is None or community.street_id != street.id):
+        raise Invalid("所选社区村不属于该街道乡镇", details={"field": "community"})
+
+
+def find_repeat(
+    phone_bidx: str, street_id: int | None, fingerprint: int, at: datetime
+) -> Order | None:
+    """The earlier open order this request repeats, if any."""
+    cfg = current_app.config
+    since = at - timedelta(hours=cfg["MERGE_WINDOW_HOURS"])
+    rows = db.session.scalars(
+        select(Order)
+        .where(
+            Order.phone_bidx == phone_bidx,
+            Order.received_at >= since,
+            Order.street_id == street_id,
+            Order.status.not_in([OrderStatus.ANSWERED, OrderStatus.CLOSED]),
+            Order.content_simhash.is_not(None),
+        )
+        .order_by(Order.received_at)
+    ).all()
+    best = min(rows, key=lambda o: repeats.distance(o.content_simhash, fingerprint), default=None)
+    if (
+        best is not None
+        and repeats.distance(best.content_simhash, fingerprint) <= cfg["MERGE_MAX_DISTANCE"]
+    ):
+        return best
+    return None
+
+
+def receive(
+    actor: Actor,
+    *,
+    channel: Channel,
+    kind: OrderKind,
+    district: District,
+    content: str,
+    street: Street | None = None,
+    community: Community | None = None,
+    category: Category | None = None,
+    requester: Requester | None = None,
+    confidential: bool = False,
+    time_limit: TimeLimit | None = None,
+    at: datetime | None = None,
+) -> IntakeResult:
+    if actor.kind != "citizen":
+        require_role(actor, *INTAKE_ROLES)
+    content = (content or "").strip()
+    if not content:
+        raise Invalid("请填写诉求内容", details={"field": "content"})
+    check_place(district, street, community)
+    at = at or utcnow()
+    requester = requester or Requester()
+    priv = runtime()
+    try:
+        phone_bidx = blind_index(priv.ring, "phone", requester.phone) if requester.phone else None
+        id_bidx = (
+            blind_index(priv.ring, "id_number", requester.id_number)
+            if requester.id_number
+            else None
+        )
+    except NormalisationError as exc:
+        field = "phone" if "phone" in str(exc) else "id_number"
+        label = "手机号码" if field == "phone" else "身份证号码"
+        raise Invalid(f"{label}格式不正确", details={"field": field}) from None
+    fingerprint = repeats.simhash(content, priv.ring.index_key("content_simhash"))
+
+    if phone_bidx is not None:
+        earlier = find_repeat(phone_bidx, street.id if street else None, fingerprint, at)
+        if earlier is not None:
+            append_event(
+                earlier,
+                EventType.MERGED_REPEAT,
+                actor,
+                at,
+                data={"channel": Channel(channel).value, "kind": OrderKind(kind).value},
+            )
+            earlier.repeat_count += 1
+            return IntakeResult(earlier, merged=True, query_code=None)
+
+    if time_limit is None:
+        time_limit = (category.time_limit if category is not None else None) or TimeLimit.NORMAL
+    query_code = new_query_code()
+    order = Order(
+        order_no=new_order_no(at),
+        query_code_hash=blind_index(priv.ring, "query_code", query_code),
+        kind=kind,
+        channel=channel,
+        category=category,
+        district=district,
+        street=street,
+        community=community,
+        time_limit=time_limit,
+        confidential=confidential,
+        status=OrderStatus.RECEIVED,
+        received_at=at,
+        deadline_at=deadlines.deadline_for(at, time_limit),
+        phone_bidx=phone_bidx,
+        id_number_bidx=id_bidx,
+        content_simhash=fingerprint,
+        created_by_id=actor.user_id,
+    )
+    for attr, value in (
+        ("requester_name", requester.name),
+        ("requester_phone", requester.phone),
+        ("requester_id_number", requester.id_number),
+        ("requester_address", requester.address),
+        ("content", content),
+    ):
+        seal_field(priv.cipher, order, attr, value)
+    db.session.add(order)
+    append_event(
+        order, EventType.RECEIVED, actor, at, unit_id=None, data={"channel": Channel(channel).value}
+    )
+    return IntakeResult(order, merged=False, query_code=query_code)

@@ -1,0 +1,1 @@
+"""Synthetic but realistic data for the demo and for benchmarks."""

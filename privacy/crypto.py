@@ -1,0 +1,126 @@
+"""Field encryption with an AEAD: AES-256-GCM by default, SM4-GCM when configured.
+
+Ciphertext layout (bytes)::
+
+    magic "YG" | format version (1) | algorithm (1) | key-id length (1) | key id (ascii)
+    | nonce (12) | ciphertext + 16-byte tag
+
+The associated data is the header plus ``table/column/record-uuid``: a ciphertext copied to
+another row or column fails to authenticate instead of decrypting to someone else's data.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+from privacy.keyring import KeyRing, KeyRingError
+
+MAGIC = b"YG"
+FORMAT_V1 = 1
+ALG_AES256GCM = 1
+ALG_SM4GCM = 2
+ALGORITHMS = {"AES-256-GCM": ALG_AES256GCM, "SM4-GCM": ALG_SM4GCM}
+NONCE_LEN = 12
+TAG_LEN = 16
+
+
+class DecryptionError(RuntimeError):
+    """A ciphertext could not be authenticated: wrong key, wrong place, or tampered."""
+
+
+@dataclass(frozen=True, slots=True)
+class Sealed:
+    """An encrypted field value as it sits in the database. It never holds plaintext."""
+
+    blob: bytes
+
+    @property
+    def key_id(self) -> str:
+        return parse_header(self.blob)[2]
+
+    def __repr__(self) -> str:  # never leak even the ciphertext into logs
+        return f"Sealed(<{len(self.blob)} bytes>)"
+
+
+def parse_header(blob: bytes) -> tuple[int, int, str, int]:
+    """Return (format, algorithm, key id, header length) or raise DecryptionError."""
+    if len(blob) < 6 or blob[:2] != MAGIC:
+        raise DecryptionError("not a sealed field value")
+    fmt, alg, klen = blob[2], blob[3], blob[4]
+    if fmt != FORMAT_V1:
+        raise DecryptionError(f"unknown ciphertext format {fmt}")
+    if alg not in (ALG_AES256GCM, ALG_SM4GCM):
+        raise DecryptionError(f"unknown algorithm {alg}")
+    end = 5 + klen
+    if len(blob) < end + NONCE_LEN + TAG_LEN:
+        raise DecryptionError("ciphertext truncated")
+    return fmt, alg, blob[5:end].decode("ascii"), end
+
+
+def _aad(header: bytes, table: str, column: str, record_id: str) -> bytes:
+    return header + f"|{table}/{column}/{record_id}".encode()
+
+
+class FieldCipher:
+    def __init__(self, ring: KeyRing, algorithm: str = "AES-256-GCM"):
+        if algorithm not in ALGORITHMS:
+            raise KeyRingError(
+                f"unknown field algorithm {algorithm!r}; use one of {list(ALGORITHMS)}"
+            )
+        self.ring = ring
+        self.algorithm = ALGORITHMS[algorithm]
+
+    def seal(self, plaintext: str, table: str, column: str, record_id: str) -> Sealed:
+        if not isinstance(plaintext, str):
+            raise TypeError("only text values are sealed")
+        if not record_id:
+            raise ValueError("a record id is needed to bind the ciphertext")
+        key_id = self.ring.primary_id
+        kid = key_id.encode("ascii")
+        header = MAGIC + bytes([FORMAT_V1, self.algorithm, len(kid)]) + kid
+        nonce = os.urandom(NONCE_LEN)
+        aad = _aad(header, table, column, record_id)
+        data = plaintext.encode("utf-8")
+        if self.algorithm == ALG_AES256GCM:
+            body = AESGCM(self.ring.field_key(key_id, table, column)).encrypt(nonce, data, aad)
+        else:
+            enc = Cipher(
+                algorithms.SM4(self.ring.field_key(key_id, table, column, 16)), modes.GCM(nonce)
+            ).encryptor()
+            enc.authenticate_additional_data(aad)
+            body = enc.update(data) + enc.finalize() + enc.tag
+        return Sealed(header + nonce + body)
+
+    def open(self, sealed: Sealed, table: str, column: str, record_id: str) -> str:
+        blob = sealed.blob
+        _fmt, alg, key_id, hlen = parse_header(blob)
+        header, nonce, body = blob[:hlen], blob[hlen : hlen + NONCE_LEN], blob[hlen + NONCE_LEN :]
+        aad = _aad(header, table, column, record_id)
+        try:
+            if alg == ALG_AES256GCM:
+                data = AESGCM(self.ring.field_key(key_id, table, column)).decrypt(nonce, body, aad)
+            else:
+                dec = Cipher(
+                    algorithms.SM4(self.ring.field_key(key_id, table, column, 16)),
+                    modes.GCM(nonce, body[-TAG_LEN:]),
+                ).decryptor()
+                dec.authenticate_additional_data(aad)
+                data = dec.update(body[:-TAG_LEN]) + dec.finalize()
+        except InvalidTag:
+            raise DecryptionError(
+                f"{table}.{column} of record {record_id} does not authenticate under key {key_id!r}"
+            ) from None
+        except KeyRingError as exc:
+            raise DecryptionError(str(exc)) from exc
+        return data.decode("utf-8")
+
+    def reseal(self, sealed: Sealed, table: str, column: str, record_id: str) -> Sealed:
+        """Re-encrypt under the primary key (rotation); a no-op if already there."""
+        if sealed.key_id == self.ring.primary_id:
+            return sealed
+        return self.seal(self.open(sealed, table, column, record_id), table, column, record_id)
