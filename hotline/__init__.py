@@ -18,7 +18,11 @@ MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
 
 def create_app(config: dict | None = None) -> Flask:
-    instance_path = os.environ.get("HOTLINE_INSTANCE_PATH") or str(PROJECT_ROOT / "instance")
+    instance_path = (
+        (config or {}).get("INSTANCE_PATH")
+        or os.environ.get("HOTLINE_INSTANCE_PATH")
+        or str(PROJECT_ROOT / "instance")
+    )
     app = Flask(
         __name__,
         instance_path=instance_path,
