@@ -37,7 +37,8 @@ def from_environment(instance_path: str) -> dict:
         "PROXY_COUNT": _int("PROXY_COUNT", 0),
         "STAFF_TOKEN_TTL_MINUTES": _int("STAFF_TOKEN_TTL_MINUTES", 8 * 60),
         "MERGE_WINDOW_HOURS": _int("MERGE_WINDOW_HOURS", 72),
-        "MERGE_MAX_DISTANCE": _int("MERGE_MAX_DISTANCE", 6),
+        "MERGE_PREFILTER_DISTANCE": _int("MERGE_PREFILTER_DISTANCE", 24),
+        "MERGE_MIN_SIMILARITY": float(os.environ.get("MERGE_MIN_SIMILARITY", "0.85")),
         "RESPONSE_WINDOW_HOURS": _int("RESPONSE_WINDOW_HOURS", 24),
     }
 

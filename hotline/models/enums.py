@@ -185,6 +185,15 @@ class AssignmentState(StrEnum):
     DONE = "done"
 
 
+ASSIGNMENT_STATE_LABELS = {
+    AssignmentState.PENDING: "待签收",
+    AssignmentState.ACCEPTED: "已签收",
+    AssignmentState.RETURNED: "已退回",
+    AssignmentState.DISPUTED: "异议中",
+    AssignmentState.DONE: "已办结",
+}
+
+
 class Resolution(StrEnum):
     YES = "yes"  # 已解决
     PARTLY = "partly"  # 部分解决

@@ -19,7 +19,7 @@ from hotline.services import deadlines, repeats
 from hotline.services.actors import Actor
 from hotline.services.lifecycle import INTAKE_ROLES, append_event, require_role
 from privacy.blind_index import NormalisationError, blind_index
-from privacy.fields import seal_field
+from privacy.fields import open_field, seal_field
 from privacy.orm import utcnow
 from privacy.runtime import runtime
 
@@ -61,9 +61,15 @@ def check_place(district: District, street: Street | None, community: Community 
 
 
 def find_repeat(
-    phone_bidx: str, street_id: int | None, fingerprint: int, at: datetime
+    phone_bidx: str, street_id: int | None, content: str, fingerprint: int, at: datetime
 ) -> Order | None:
-    """The earlier open order this request repeats, if any."""
+    """The earlier open order this request repeats, if any.
+
+    Candidates are the same phone's open orders at the same street within the window whose
+    keyed SimHash is close; the few that pass are confirmed by comparing the decrypted
+    texts in memory. That plaintext never leaves this function (nothing is returned,
+    logged or shown), so it is not an access in the sense of the access log.
+    """
     cfg = current_app.config
     since = at - timedelta(hours=cfg["MERGE_WINDOW_HOURS"])
     rows = db.session.scalars(
@@ -77,12 +83,19 @@ def find_repeat(
         )
         .order_by(Order.received_at)
     ).all()
-    best = min(rows, key=lambda o: repeats.distance(o.content_simhash, fingerprint), default=None)
-    if (
-        best is not None
-        and repeats.distance(best.content_simhash, fingerprint) <= cfg["MERGE_MAX_DISTANCE"]
-    ):
-        return best
+    close = sorted(
+        (
+            o
+            for o in rows
+            if repeats.distance(o.content_simhash, fingerprint) <= cfg["MERGE_PREFILTER_DISTANCE"]
+        ),
+        key=lambda o: repeats.distance(o.content_simhash, fingerprint),
+    )
+    cipher = runtime().cipher
+    for order in close:
+        earlier = open_field(cipher, order, "content") or ""
+        if repeats.similarity(earlier, content) >= cfg["MERGE_MIN_SIMILARITY"]:
+            return order
     return None
 
 
@@ -124,7 +137,7 @@ def receive(
     fingerprint = repeats.simhash(content, priv.ring.index_key("content_simhash"))
 
     if phone_bidx is not None:
-        earlier = find_repeat(phone_bidx, street.id if street else None, fingerprint, at)
+        earlier = find_repeat(phone_bidx, street.id if street else None, content, fingerprint, at)
         if earlier is not None:
             append_event(
                 earlier,

@@ -11,12 +11,8 @@ from datetime import datetime
 
 from hotline.errors import Conflict, Forbidden, Invalid
 from hotline.models.enums import (
-    AssignmentRole as ARole,
-)
-from hotline.models.enums import (
-    AssignmentState as AState,
-)
-from hotline.models.enums import (
+    ASSIGNMENT_STATE_LABELS,
+    STATUS_LABELS,
     EventType,
     OrderStatus,
     RatingSource,
@@ -24,6 +20,12 @@ from hotline.models.enums import (
     Role,
     Satisfaction,
     UnitKind,
+)
+from hotline.models.enums import (
+    AssignmentRole as ARole,
+)
+from hotline.models.enums import (
+    AssignmentState as AState,
 )
 from hotline.models.orders import Assignment, Order, OrderEvent, Rating
 from hotline.models.units import Unit
@@ -48,7 +50,7 @@ def require_role(actor: Actor, *roles: Role) -> None:
 def _require_status(order: Order, *allowed: OrderStatus, step: str) -> None:
     if order.status not in allowed:
         raise Conflict(
-            f"工单当前状态为“{order.status.value}”，不能{step}",
+            f"工单当前状态为“{STATUS_LABELS[order.status]}”，不能{step}",
             code="illegal_step",
             details={"status": order.status.value, "step": step},
         )
@@ -70,7 +72,7 @@ def _unit_assignment(
     if not live:
         current = mine[-1].state.value
         raise Conflict(
-            f"本单位对该工单的处理状态为“{current}”，不能执行此操作",
+            f"本单位对该工单的处理状态为“{ASSIGNMENT_STATE_LABELS[mine[-1].state]}”，不能执行此操作",
             code="illegal_step",
             details={"assignment_state": current},
         )

@@ -1,9 +1,9 @@
-"""Detecting repeat requests 重复件 without decrypting anything.
+"""Detecting repeat requests 重复件.
 
-Each order keeps a keyed 64-bit SimHash of its normalised content. Two requests from the
-same phone (blind index), at the same place, within the merge window, whose SimHashes
-differ in at most ``MERGE_MAX_DISTANCE`` bits are the same request told twice. The key
-makes the fingerprint useless to anyone holding only the database.
+Each order keeps a keyed 64-bit SimHash of its normalised content, so that a requester's
+earlier orders can be pre-filtered without decrypting them; the key makes the fingerprint
+useless to anyone holding only the database. SimHash is noisy on texts of a few dozen
+characters, so the final word is a similarity ratio of the normalised texts.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
+from difflib import SequenceMatcher
 
 _DROP = re.compile(r"[\s\W_]+", re.UNICODE)
 
@@ -36,3 +37,8 @@ def simhash(text: str, key: bytes) -> int:
 
 def distance(a: int, b: int) -> int:
     return ((a ^ b) & ((1 << 64) - 1)).bit_count()
+
+
+def similarity(a: str, b: str) -> float:
+    """0..1 similarity of two requests after normalisation (punctuation, width, case)."""
+    return SequenceMatcher(None, normalise_content(a), normalise_content(b), autojunk=False).ratio()
