@@ -1,0 +1,69 @@
+"""The application shell: configuration, security headers, error shape, production guards."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from hotline import create_app
+from hotline.config import from_environment
+from privacy.keyring import KeyRing, KeyRingError
+
+
+def test_security_headers_on_every_response(client):
+    resp = client.get("/staff/api/v1/nowhere")
+    assert resp.status_code == 404
+    assert resp.get_json() == {
+        "error": {"code": "not_found", "message": "资源不存在", "details": {}}
+    }
+    csp = resp.headers["Content-Security-Policy"]
+    assert "frame-ancestors 'none'" in csp
+    assert "unsafe-inline" not in csp
+    assert resp.headers["X-Content-Type-Options"] == "nosniff"
+    assert resp.headers["Referrer-Policy"] == "no-referrer"
+    assert len(resp.headers["X-Request-Id"]) == 16
+
+
+def test_database_url_forms(monkeypatch, tmp_path):
+    monkeypatch.setenv("DATABASE_URL", "postgres://u@db:5432/hotline")
+    assert from_environment(str(tmp_path))["SQLALCHEMY_DATABASE_URI"] == (
+        "postgresql+psycopg://u@db:5432/hotline"
+    )
+    monkeypatch.delenv("DATABASE_URL")
+    assert from_environment(str(tmp_path))["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///")
+
+
+def test_production_refuses_development_keys_and_missing_secrets(tmp_path, base_config):
+    prod = {**base_config, "HOTLINE_ENV": "production", "INSTANCE_PATH": str(tmp_path)}
+    del prod["PRIVACY_KEYRING"]
+    with pytest.raises(KeyRingError, match="needs keys"):
+        create_app(prod)
+    dev_ring = KeyRing.generate(development=True)
+    dev_ring.save_file(tmp_path / "keys.json")
+    with pytest.raises(KeyRingError, match="refuses development keys"):
+        create_app({**prod, "HOTLINE_KEY_FILE": str(tmp_path / "keys.json")})
+    KeyRing.generate(development=False).save_file(tmp_path / "prod.json")
+    with pytest.raises(RuntimeError, match="SECRET_KEY"):
+        create_app({**prod, "SECRET_KEY": None, "HOTLINE_KEY_FILE": str(tmp_path / "prod.json")})
+    app = create_app({**prod, "HOTLINE_KEY_FILE": str(tmp_path / "prod.json")})
+    assert app.config["SESSION_COOKIE_SECURE"] is True
+
+
+def test_development_generates_keys_into_instance(tmp_path, base_config):
+    config = {**base_config, "HOTLINE_ENV": "development", "INSTANCE_PATH": str(tmp_path)}
+    del config["PRIVACY_KEYRING"]
+    create_app(config)
+    ring = KeyRing.load_file(tmp_path / "dev-keys.json")
+    assert ring.development
+    assert oct(os.stat(tmp_path / "dev-keys.json").st_mode & 0o777) == "0o600"
+    # The second start reuses them rather than locking the data away under new keys.
+    create_app(config)
+    assert KeyRing.load_file(tmp_path / "dev-keys.json").primary.secret == ring.primary.secret
+
+
+def test_rate_limit_storage_is_reachable(app):
+    """With Redis configured (CI), a dead Redis fails here instead of being skipped."""
+    from hotline.extensions import limiter
+
+    assert limiter.storage.check()
