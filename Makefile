@@ -4,7 +4,11 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 export FLASK_APP := wsgi
 
-.PHONY: run test lint format install install-test demo-data clean
+.PHONY: run test lint format install install-test browser demo-data clean
+
+# The browser tests drive Debian's headless Chromium; install it (and CJK fonts, so that
+# screenshots show Chinese) when it is missing. Needs root or sudo.
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -24,7 +28,13 @@ demo-data: install
 run: demo-data
 	$(BIN)/flask run --host 127.0.0.1 --port 5000
 
-test: install-test
+browser:
+	@command -v chromium >/dev/null && command -v chromedriver >/dev/null \
+	  && fc-list 2>/dev/null | grep -qi "noto sans cjk" \
+	  || { $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq \
+	       chromium chromium-driver fonts-noto-cjk >/dev/null; }
+
+test: install-test browser
 	$(BIN)/python -m pytest -q
 
 lint: install-test
