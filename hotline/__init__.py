@@ -49,14 +49,22 @@ def create_app(config: dict | None = None) -> Flask:
     import hotline.models  # noqa: F401  (register every table)
     from hotline import web
     from hotline.cli import register_cli
+    from hotline.cli_retention import register_retention_cli
 
     web.init_app(app)
     register_error_handlers(app)
     register_cli(app)
+    register_retention_cli(app)
 
     from workbench import bp as workbench_bp
 
     app.register_blueprint(workbench_bp)
+    from portal import bp as portal_bp
+
+    app.register_blueprint(portal_bp)  # public reports under /reports/
+    from miniapp_api import register as register_miniapp
+
+    register_miniapp(app)  # the citizen API under /api/v1 and the H5 page under /m/
     return app
 
 

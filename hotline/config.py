@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 
 
@@ -40,6 +41,11 @@ def from_environment(instance_path: str) -> dict:
         "MERGE_PREFILTER_DISTANCE": _int("MERGE_PREFILTER_DISTANCE", 24),
         "MERGE_MIN_SIMILARITY": float(os.environ.get("MERGE_MIN_SIMILARITY", "0.85")),
         "RESPONSE_WINDOW_HOURS": _int("RESPONSE_WINDOW_HOURS", 24),
+        # Citizen API (miniapp_api): SMS sender, token lifetime, rate-limit overrides.
+        "SMS_SENDER": os.environ.get("SMS_SENDER", "miniapp_api.sms:LogSender"),
+        "CITIZEN_TOKEN_TTL_MINUTES": _int("CITIZEN_TOKEN_TTL_MINUTES", 24 * 60),
+        "CITIZEN_RATE_LIMITS": json.loads(os.environ.get("CITIZEN_RATE_LIMITS") or "{}"),
+        "RATELIMIT_KEY_PREFIX": os.environ.get("RATELIMIT_KEY_PREFIX", "hotline"),
     }
 
 
@@ -51,4 +57,10 @@ DEFAULTS = {
     "DISPLAY_TIMEZONE": "Asia/Shanghai",
     "PASSWORD_HASH_METHOD": "scrypt",
     "RATING_WINDOW_DAYS": 7,
+    # When Redis is down, limits go on per process in memory instead of failing open.
+    "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
+    "SMS_CODE_TTL_SECONDS": 300,
+    "SMS_CODE_MAX_ATTEMPTS": 5,
+    "CITIZEN_SHOW_HANDLER": True,
+    "CITIZEN_DEMO_PHONE": "13800138000",
 }

@@ -74,6 +74,20 @@ class FieldCipher:
             )
         self.ring = ring
         self.algorithm = ALGORITHMS[algorithm]
+        # AESGCM objects (or SM4 keys) per key id, table and column. Building one costs more
+        # than encrypting a short field, and the ring of a cipher never changes.
+        self._keys: dict[tuple[int, str, str, str], object] = {}
+
+    def _key(self, alg: int, key_id: str, table: str, column: str):
+        cache_key = (alg, key_id, table, column)
+        key = self._keys.get(cache_key)
+        if key is None:
+            if alg == ALG_AES256GCM:
+                key = AESGCM(self.ring.field_key(key_id, table, column))
+            else:
+                key = self.ring.field_key(key_id, table, column, 16)
+            self._keys[cache_key] = key
+        return key
 
     def seal(self, plaintext: str, table: str, column: str, record_id: str) -> Sealed:
         if not isinstance(plaintext, str):
@@ -86,12 +100,11 @@ class FieldCipher:
         nonce = os.urandom(NONCE_LEN)
         aad = _aad(header, table, column, record_id)
         data = plaintext.encode("utf-8")
+        key = self._key(self.algorithm, key_id, table, column)
         if self.algorithm == ALG_AES256GCM:
-            body = AESGCM(self.ring.field_key(key_id, table, column)).encrypt(nonce, data, aad)
+            body = key.encrypt(nonce, data, aad)
         else:
-            enc = Cipher(
-                algorithms.SM4(self.ring.field_key(key_id, table, column, 16)), modes.GCM(nonce)
-            ).encryptor()
+            enc = Cipher(algorithms.SM4(key), modes.GCM(nonce)).encryptor()
             enc.authenticate_additional_data(aad)
             body = enc.update(data) + enc.finalize() + enc.tag
         return Sealed(header + nonce + body)
@@ -102,13 +115,11 @@ class FieldCipher:
         header, nonce, body = blob[:hlen], blob[hlen : hlen + NONCE_LEN], blob[hlen + NONCE_LEN :]
         aad = _aad(header, table, column, record_id)
         try:
+            key = self._key(alg, key_id, table, column)
             if alg == ALG_AES256GCM:
-                data = AESGCM(self.ring.field_key(key_id, table, column)).decrypt(nonce, body, aad)
+                data = key.decrypt(nonce, body, aad)
             else:
-                dec = Cipher(
-                    algorithms.SM4(self.ring.field_key(key_id, table, column, 16)),
-                    modes.GCM(nonce, body[-TAG_LEN:]),
-                ).decryptor()
+                dec = Cipher(algorithms.SM4(key), modes.GCM(nonce, body[-TAG_LEN:])).decryptor()
                 dec.authenticate_additional_data(aad)
                 data = dec.update(body[:-TAG_LEN]) + dec.finalize()
         except InvalidTag:

@@ -1,0 +1,336 @@
+"""Turn the aggregated query rows into the snapshot's key figures and tables."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from hotline.models.enums import (
+    CHANNEL_LABELS,
+    KIND_LABELS,
+    UNIT_KIND_LABELS,
+    Channel,
+    OrderKind,
+    UnitKind,
+)
+from hotline.models.reports import ReportKind
+from hotline.reports import ranking
+from hotline.reports.dictionary import CONVENTIONS, table
+from hotline.reports.figures import (
+    change_pct,
+    comparison_rows,
+    figures,
+    overview_rows,
+    rates_of,
+    share,
+)
+from hotline.reports.periods import Period, Span
+from hotline.reports.settings import ReportSettings
+from hotline.reports.sqlfuncs import bucket_key
+from hotline.reports.suppression import Cell, suppress
+
+NO_STREET = "（未明确街道）"
+NO_UNIT = "（退回待重新派单）"
+UNCATEGORISED = "（未分类）"
+WITHHELD = "（本期该区受理量过少，不公布街道明细）"
+SUPPRESSION_NOTE = "区级以下1至9件显示为“<10”；“*”为防止相减推算而一并隐藏的数量。"
+RATES_NOTE = "派单或评价不足{n}件的比率与综合得分不予显示（“—”）。"
+
+
+def conventions() -> dict:
+    return dict(CONVENTIONS)
+
+
+def _peak(daily: list[dict]) -> dict | None:
+    best = max(daily, key=lambda d: (d["received"], -int(d["date"].replace("-", ""))), default=None)
+    return (
+        {"date": best["date"], "received": best["received"]} if best and best["received"] else None
+    )
+
+
+def _days(span: Span) -> list[str]:
+    return [(span.start + timedelta(days=i)).isoformat() for i in range(span.days)]
+
+
+def _trend(rows, keys: list[str], key_name: str) -> list[dict]:
+    found = {bucket_key(r.bucket, len(keys[0]) if keys else 10): r for r in rows}
+    out = []
+    for k in keys:
+        r = found.get(k)
+        out.append(
+            {
+                key_name: k,
+                "received": r.received if r else 0,
+                "answered": r.answered if r else 0,
+                "dispatched": r.dispatched if r else 0,
+            }
+        )
+    return out
+
+
+def _by_enum(rows, labels: dict, order, total: int, key_name: str) -> list[dict]:
+    counts = {r.key: r.received for r in rows}
+    out = [{key_name: labels[m], "received": counts.get(m, 0)} for m in order]
+    out.sort(key=lambda r: -r["received"])  # stable: ties keep the enum's order
+    for r in out:
+        r["share"] = share(r["received"], total)
+    return out
+
+
+def _categories(rows, total: int) -> list[dict]:
+    return [
+        {
+            "rank": i,
+            "code": r.code,
+            "category": r.name or UNCATEGORISED,
+            "level1": r.level1_name,
+            "received": r.current,
+            "share": share(r.current, total),
+            "previous_received": r.previous,
+            "change_pct": change_pct(r.current, r.previous),
+        }
+        for i, r in enumerate(rows, start=1)
+    ]
+
+
+def _streets(rows, threshold: int) -> list[dict]:
+    """Streets by district, suppressed. Where a district's small total would give its only
+    small street away whatever is hidden, that district's streets are not listed at all."""
+    cells = [
+        Cell((r.district_code, r.street_code or ""), r.received, groups=(r.district_code,))
+        for r in rows
+    ]
+    result = suppress(cells, threshold)
+    out, withheld = [], set()
+    for r in rows:
+        if r.district_code in result.exposed:
+            if r.district_code not in withheld:
+                withheld.add(r.district_code)
+                out.append({"district": r.district_name, "street": WITHHELD, "received": None})
+            continue
+        out.append(
+            {
+                "district": r.district_name,
+                "street": r.street_name or NO_STREET,
+                "received": result.values[(r.district_code, r.street_code or "")],
+            }
+        )
+    return out
+
+
+def _unit_kinds(settings: ReportSettings, rows, dispatched: int) -> list[dict]:
+    found = {r.unit_kind: r for r in rows}
+    out = []
+    for kind in [*UnitKind, None]:
+        r = found.get(kind)
+        if r is None:
+            continue
+        label = UNIT_KIND_LABELS[kind] if kind else NO_UNIT
+        out.append(
+            {
+                "unit_kind": label,
+                "dispatched": r.dispatched,
+                "share": share(r.dispatched, dispatched),
+                "overdue": r.overdue,
+                **rates_of(settings, r),
+            }
+        )
+    return out
+
+
+def _ranking_rows(streets: list[ranking.StreetMonth]) -> list[dict]:
+    return [
+        {
+            "rank": s.rank,
+            "street": s.street,
+            "district": s.district,
+            **s.rates.as_dict(),
+            "previous_rank": s.previous_rank,
+            "class": s.klass,
+        }
+        for s in streets
+    ]
+
+
+def _ranking_year(months: dict[str, list]) -> tuple[list[dict], list[dict]]:
+    summary, governance = [], {}
+    for month, streets in sorted(months.items()):
+        counts = {k: sum(1 for s in streets if s.klass == k) for k in ranking.CLASSES}
+        summary.append(
+            {
+                "month": month,
+                "ranked": sum(1 for s in streets if s.rank is not None),
+                "advanced": counts[ranking.ADVANCED],
+                "improving": counts[ranking.IMPROVING],
+                "rectify": counts[ranking.RECTIFY],
+                "governance": counts[ranking.GOVERNANCE],
+            }
+        )
+        for s in streets:
+            if s.klass == ranking.GOVERNANCE:
+                entry = governance.setdefault(
+                    s.unit_code, {"street": s.street, "district": s.district, "m": []}
+                )
+                entry["m"].append(f"{int(month[5:])}月")
+    listed = [
+        {**g, "governance_months": len(g["m"]), "months": "、".join(g["m"])}
+        for g in governance.values()
+    ]
+    listed.sort(key=lambda g: (-g["governance_months"], g["district"], g["street"]))
+    return summary, listed
+
+
+def topics_table(topics: list[dict]) -> dict:
+    keys = ("month", "title", "lead_department", "status", "summary")
+    return table("每月一题", keys, topics, note="题目与进展由发布人录入。")
+
+
+def make_tables(
+    period: Period, settings: ReportSettings, rows: dict, covered: Span, compare: Span
+) -> tuple[dict, dict]:
+    current = figures(settings, rows["totals"][0], covered.days)
+    previous = figures(settings, rows["totals_compare"][0], compare.days)
+    daily = _trend(rows["daily"], _days(covered), "date")
+    current["peak_day"] = _peak(daily)
+    total = current["received"]
+    summary = {"current": current, "previous": previous}
+    rates_note = RATES_NOTE.format(n=settings.min_rated)
+
+    tables = {
+        "overview": table("主要指标", ("indicator", "value", "unit"), overview_rows(current)),
+        "comparison": table(
+            "与对比期比较",
+            ("indicator", "current", "previous", "change", "change_unit"),
+            comparison_rows(current, previous),
+            note=rates_note,
+        ),
+        "daily": table("每日受理量", ("date", "received", "answered", "dispatched"), daily),
+        "channels": table(
+            "受理渠道",
+            ("channel", "received", "share"),
+            _by_enum(rows["channels"], CHANNEL_LABELS, list(Channel), total, "channel"),
+        ),
+        "kinds": table(
+            "诉求类型",
+            ("kind", "received", "share"),
+            _by_enum(rows["kinds"], KIND_LABELS, list(OrderKind), total, "kind"),
+        ),
+        "categories_l1": table(
+            f"一级分类前{settings.top_l1}位",
+            ("rank", "code", "category", "received", "share", "previous_received", "change_pct"),
+            _categories(rows["categories_l1"], total),
+        ),
+        "categories_l3": table(
+            f"三级分类（具体问题）前{settings.top_l3}位",
+            (
+                "rank",
+                "code",
+                "category",
+                "level1",
+                "received",
+                "share",
+                "previous_received",
+                "change_pct",
+            ),
+            _categories(rows["categories_l3"], total),
+        ),
+        "districts": table(
+            "各区情况",
+            (
+                "district",
+                "received",
+                "share",
+                "answered",
+                "dispatched",
+                "response_rate",
+                "resolution_rate",
+                "satisfaction_rate",
+                "composite",
+                "on_time_rate",
+                "overdue",
+                "previous_received",
+                "change_pct",
+            ),
+            _districts(settings, rows, total),
+            note=rates_note,
+        ),
+        "streets": table(
+            "各街道（乡镇）受理量",
+            ("district", "street", "received"),
+            _streets(rows["streets"], settings.small_cell),
+            note=SUPPRESSION_NOTE,
+        ),
+        "unit_kinds": table(
+            "按承办单位类型",
+            (
+                "unit_kind",
+                "dispatched",
+                "share",
+                "response_rate",
+                "resolution_rate",
+                "satisfaction_rate",
+                "composite",
+                "on_time_rate",
+                "overdue",
+            ),
+            _unit_kinds(settings, rows["unit_kinds"], current["dispatched"]),
+            note=rates_note,
+        ),
+    }
+    ranked = ranking.rank_months(settings, rows["street_units"], covered.months())
+    ranking_keys = (
+        "rank",
+        "street",
+        "district",
+        "response_rate",
+        "resolution_rate",
+        "satisfaction_rate",
+        "composite",
+        "previous_rank",
+        "class",
+    )
+    if period.kind == ReportKind.YEAR:
+        tables["monthly"] = table(
+            "月度受理量",
+            ("month", "received", "answered", "dispatched"),
+            _trend(rows["monthly"], covered.months(), "month"),
+        )
+        summary_rows, governance = _ranking_year(ranked)
+        tables["ranking_months"] = table(
+            "街道乡镇月度排名分类",
+            ("month", "ranked", "advanced", "improving", "rectify", "governance"),
+            summary_rows,
+        )
+        tables["governance_streets"] = table(
+            "列入治理类的街道乡镇",
+            ("street", "district", "governance_months", "months"),
+            governance,
+        )
+    else:
+        tables["ranking"] = table(
+            "街道乡镇排名",
+            ranking_keys,
+            _ranking_rows(ranked.get(period.key, [])),
+            note=rates_note + "未显示名次的街道乡镇本月不参与排名。",
+        )
+    return tables, summary
+
+
+def _districts(settings: ReportSettings, rows: dict, total: int) -> list[dict]:
+    before = {r.code: r.received for r in rows["districts_compare"]}
+    out = []
+    for r in rows["districts"]:
+        prev = before.get(r.code, 0)
+        out.append(
+            {
+                "district": r.name,
+                "received": r.received,
+                "share": share(r.received, total),
+                "answered": r.answered,
+                "dispatched": r.dispatched,
+                **rates_of(settings, r),
+                "overdue": r.overdue,
+                "previous_received": prev,
+                "change_pct": change_pct(r.received, prev),
+            }
+        )
+    return out

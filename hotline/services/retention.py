@@ -1,0 +1,143 @@
+"""Retention: erasing the personal data of orders closed longer ago than the retention period.
+
+Erased: the five personal fields, the blind indexes and content fingerprint that could link
+the order to a person, the internal notes of its events and the comments of its ratings.
+Kept: everything statistics are built from (kind, channel, category, place, units,
+timestamps, status, events, ratings' resolution and satisfaction), so published numbers do
+not change. Events are append-only for the lifecycle; erasure is the one sanctioned change
+to them, done with a plain UPDATE and recorded in the access log.
+
+Each erased order gets its own access-log entry (action ``erase``): the log is searched by
+order, and an officer asking "who touched this order's personal data" must see the erasure
+as the last word; one entry per order costs one small row next to a much larger order.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from flask import current_app
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from hotline.models.enums import OrderStatus
+from hotline.models.orders import PERSONAL_FIELDS, Order, OrderEvent, Rating
+from privacy.accesslog import ACTION_ERASE, AccessContext, append_entry
+from privacy.orm import utcnow
+from privacy.runtime import runtime
+
+DEFAULT_RETENTION_YEARS = 3
+PURPOSE = "retention erasure"
+ERASED_FIELDS = (
+    *(f"orders.{name}" for name in PERSONAL_FIELDS),
+    "orders.phone_bidx",
+    "orders.id_number_bidx",
+    "orders.content_simhash",
+    "order_events.internal_note",
+    "ratings.comment",
+    "ratings.comment_public",
+)
+
+
+@dataclass
+class RetentionResult:
+    cutoff: datetime
+    erased: int
+    dry_run: bool
+
+
+def retention_years() -> int:
+    return int(current_app.config.get("RETENTION_YEARS") or DEFAULT_RETENTION_YEARS)
+
+
+def cutoff_for(years: int, now: datetime) -> datetime:
+    try:
+        return now.replace(year=now.year - years)
+    except ValueError:  # 29 February
+        return now.replace(year=now.year - years, day=28)
+
+
+def _expired(cutoff: datetime):
+    return select(Order.id, Order.uuid, Order.order_no).where(
+        Order.status == OrderStatus.CLOSED,
+        Order.closed_at < cutoff,
+        Order.personal_erased_at.is_(None),
+    )
+
+
+def count_expired(session: Session, cutoff: datetime) -> int:
+    return session.scalar(select(func.count()).select_from(_expired(cutoff).subquery()))
+
+
+def erase_orders(session: Session, rows, *, now: datetime) -> None:
+    """Erase the personal data of the given ``(id, uuid, order_no)`` rows and log it. Flushes."""
+    ids = [row.id for row in rows]
+    if not ids:
+        return
+    nulls = {name: None for name in PERSONAL_FIELDS}
+    session.execute(
+        update(Order.__table__)
+        .where(Order.__table__.c.id.in_(ids))
+        .values(
+            **nulls,
+            phone_bidx=None,
+            id_number_bidx=None,
+            content_simhash=None,
+            personal_erased_at=now,
+        )
+    )
+    events = OrderEvent.__table__
+    session.execute(
+        update(events)
+        .where(events.c.order_id.in_(ids), events.c.internal_note.is_not(None))
+        .values(internal_note=None)
+    )
+    ratings = Rating.__table__
+    session.execute(
+        update(ratings).where(ratings.c.order_id.in_(ids)).values(comment=None, comment_public=None)
+    )
+    ring = runtime().ring
+    base = AccessContext.for_system("retention", purpose=PURPOSE)
+    for row in rows:
+        append_entry(
+            session,
+            ring,
+            base.for_order(row.id, row.order_no),
+            action=ACTION_ERASE,
+            records=[f"orders:{row.uuid}"],
+            fields=ERASED_FIELDS,
+            value_hashes={},
+        )
+
+
+def erase_expired(
+    session: Session,
+    *,
+    years: int | None = None,
+    now: datetime | None = None,
+    batch_size: int = 500,
+    dry_run: bool = False,
+) -> RetentionResult:
+    """Erase every order closed more than ``years`` ago, committing batch by batch.
+
+    A maintenance task, so it commits itself: each batch (orders, events, ratings and their
+    log entries) is one transaction, keeping locks short while the service runs.
+    """
+    years = retention_years() if years is None else years
+    if years < 1:
+        raise ValueError("the retention period is at least one year")
+    now = now or utcnow()
+    cutoff = cutoff_for(years, now)
+    if dry_run:
+        return RetentionResult(cutoff, count_expired(session, cutoff), True)
+    erased = 0
+    while True:
+        rows = session.execute(_expired(cutoff).order_by(Order.id).limit(batch_size)).all()
+        if not rows:
+            break
+        erase_orders(session, rows, now=now)
+        session.commit()
+        erased += len(rows)
+    session.expire_all()
+    return RetentionResult(cutoff, erased, False)

@@ -1,0 +1,94 @@
+"""Reference data for the pickers, the OpenAPI document and its reference page."""
+
+from __future__ import annotations
+
+from flask import current_app, jsonify, render_template, request
+
+from hotline.models.enums import (
+    KIND_LABELS,
+    RESOLUTION_LABELS,
+    SATISFACTION_LABELS,
+    STATUS_LABELS,
+)
+from hotline.services import citizen_reference
+from miniapp_api import bp
+from miniapp_api import schemas as s
+from miniapp_api.limits import limit
+from miniapp_api.openapi import build_spec, doc
+from miniapp_api.reference import page_model
+
+REFERENCE, DOCS = "基础数据", "文档"
+
+
+def _spec() -> dict:
+    app = current_app._get_current_object()  # noqa: SLF001
+    if "miniapp_openapi" not in app.extensions:
+        app.extensions["miniapp_openapi"] = build_spec(app)
+    return app.extensions["miniapp_openapi"]
+
+
+def _query(schema_cls) -> dict:
+    return s.load(schema_cls, request.args.to_dict())
+
+
+@bp.get("/options")
+@doc("选项与中文标签", tag=REFERENCE, out=s.OptionsOut)
+@limit("reference_client")
+def options():
+    out = {
+        "kinds": s.options(KIND_LABELS),
+        "statuses": s.options(STATUS_LABELS),
+        "resolutions": s.options(RESOLUTION_LABELS),
+        "satisfactions": s.options(SATISFACTION_LABELS),
+        "content_max": s.CONTENT_MAX,
+        "comment_max": s.COMMENT_MAX,
+        "rating_window_days": current_app.config["RATING_WINDOW_DAYS"],
+    }
+    return jsonify(s.dump(s.OptionsOut, out))
+
+
+@bp.get("/places/districts")
+@doc("区列表", tag=REFERENCE, out=s.PlaceListOut)
+@limit("reference_client")
+def districts():
+    return jsonify(s.dump(s.PlaceListOut, {"items": citizen_reference.districts()}))
+
+
+@bp.get("/places/streets")
+@doc("某区的街道乡镇", tag=REFERENCE, query=s.ParentIn, out=s.PlaceListOut, errors=(404,))
+@limit("reference_client")
+def streets():
+    items = citizen_reference.streets(_query(s.ParentIn)["parent"])
+    return jsonify(s.dump(s.PlaceListOut, {"items": items}))
+
+
+@bp.get("/places/communities")
+@doc("某街道乡镇的社区村", tag=REFERENCE, query=s.ParentIn, out=s.PlaceListOut, errors=(404,))
+@limit("reference_client")
+def communities():
+    items = citizen_reference.communities(_query(s.ParentIn)["parent"])
+    return jsonify(s.dump(s.PlaceListOut, {"items": items}))
+
+
+@bp.get("/categories")
+@doc(
+    "诉求分类（逐级）", tag=REFERENCE, query=s.CategoryQueryIn, out=s.CategoryListOut, errors=(404,)
+)
+@limit("reference_client")
+def categories():
+    items = citizen_reference.categories(_query(s.CategoryQueryIn).get("parent"))
+    return jsonify(s.dump(s.CategoryListOut, {"items": items}))
+
+
+@bp.get("/openapi.json")
+@doc("OpenAPI 3 文档", tag=DOCS, description="本文档由接口的输入输出模式生成。")
+@limit("docs_client")
+def openapi_json():
+    return jsonify(_spec())
+
+
+@bp.get("/docs")
+@doc("接口参考（HTML）", tag=DOCS, content_type="text/html")
+@limit("docs_client")
+def api_docs():
+    return render_template("api-docs.html", page=page_model(_spec()))

@@ -1,0 +1,129 @@
+"""Retention: personal data of long-closed orders is erased; statistics stay; it is logged."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from hotline.extensions import db
+from hotline.models.enums import (
+    EventType,
+    OrderStatus,
+    RatingSource,
+    Resolution,
+    Satisfaction,
+)
+from hotline.models.orders import PERSONAL_FIELDS, Order, OrderEvent, Rating
+from hotline.services.actors import SYSTEM
+from hotline.services.lifecycle import append_event
+from hotline.services.retention import cutoff_for, erase_expired
+from privacy.accesslog import verify_chain
+from privacy.fields import seal_field
+from privacy.models import AccessLogEntry
+from privacy.orm import utcnow
+
+
+@pytest.fixture
+def orders(app, make_order, cipher):
+    now = utcnow()
+
+    def closed(order, days_ago):
+        order.status = OrderStatus.CLOSED
+        order.closed_at = now - timedelta(days=days_ago)
+        event = append_event(order, EventType.PROGRESS, SYSTEM, public_note="已处理")
+        seal_field(cipher, event, "internal_note", "诉求人电话13812345678，下午联系")
+        rating = Rating(
+            round=1,
+            source=RatingSource.CITIZEN,
+            resolution=Resolution.YES,
+            satisfaction=Satisfaction.SATISFIED,
+            comment_public="处理及时",
+        )
+        order.ratings.append(rating)
+        seal_field(cipher, rating, "comment", "处理及时，谢谢王师傅")
+        return order
+
+    made = {
+        "old": closed(make_order(), 4 * 365),
+        "older": closed(make_order({"phone": "13900001111"}, content="噪音扰民"), 6 * 365),
+        "recent": closed(make_order({"phone": "13900002222"}, content="路灯不亮"), 30),
+        "old_open": make_order({"phone": "13900003333"}, content="电梯故障"),
+    }
+    made["old_open"].received_at = now - timedelta(days=5 * 365)
+    db.session.commit()
+    return {k: v.id for k, v in made.items()}
+
+
+def _stats():
+    return (
+        db.session.scalar(select(func.count(Order.id))),
+        db.session.scalar(select(func.count(OrderEvent.id))),
+        db.session.execute(
+            select(Rating.satisfaction, func.count()).group_by(Rating.satisfaction)
+        ).all(),
+        db.session.execute(
+            select(Order.kind, Order.channel, Order.district_id, func.count()).group_by(
+                Order.kind, Order.channel, Order.district_id
+            )
+        ).all(),
+    )
+
+
+def test_erases_only_orders_closed_before_the_cutoff(orders, ring):
+    before = _stats()
+    result = erase_expired(db.session, years=3)
+    assert result.erased == 2
+    assert _stats() == before  # statistics intact
+
+    for key in ("old", "older"):
+        order = db.session.get(Order, orders[key])
+        assert all(getattr(order, name) is None for name in PERSONAL_FIELDS)
+        assert order.phone_bidx is None
+        assert order.content_simhash is None
+        assert order.personal_erased_at is not None
+        assert order.closed_at is not None
+        assert order.received_at is not None
+        assert all(e.internal_note is None for e in order.events)
+        assert all(r.comment is None and r.comment_public is None for r in order.ratings)
+        assert order.ratings[0].satisfaction == Satisfaction.SATISFIED
+    for key in ("recent", "old_open"):
+        order = db.session.get(Order, orders[key])
+        assert order.requester_phone is not None
+        assert order.personal_erased_at is None
+
+    entries = db.session.scalars(select(AccessLogEntry).order_by(AccessLogEntry.seq)).all()
+    assert [(e.action, e.order_id) for e in entries] == [
+        ("erase", orders["old"]),
+        ("erase", orders["older"]),
+    ]
+    assert entries[0].purpose == "retention erasure"
+    assert entries[0].actor == "system:retention"
+    assert "orders.requester_phone" in entries[0].fields
+    assert verify_chain(db.session, ring).ok
+
+    assert erase_expired(db.session, years=3).erased == 0  # idempotent
+
+
+def test_retention_period_is_configurable(orders):
+    assert erase_expired(db.session, years=5).erased == 1
+    assert erase_expired(db.session, years=1).erased == 1
+    with pytest.raises(ValueError, match="at least one year"):
+        erase_expired(db.session, years=0)
+
+
+def test_cli_dry_run_then_erase(orders, runner):
+    result = runner.invoke(args=["retention", "erase", "--dry-run"])
+    assert result.exit_code == 0, result.output
+    assert "would erase personal data of 2 orders" in result.output
+    assert db.session.scalar(select(func.count()).select_from(AccessLogEntry)) == 0
+    result = runner.invoke(args=["retention", "erase", "--years", "5"])
+    assert result.exit_code == 0, result.output
+    assert "erased personal data of 1 orders" in result.output
+
+
+def test_cutoff_handles_leap_day():
+    from datetime import UTC, datetime
+
+    assert cutoff_for(3, datetime(2028, 2, 29, tzinfo=UTC)) == datetime(2025, 2, 28, tzinfo=UTC)
