@@ -41,6 +41,7 @@ def from_environment(instance_path: str) -> dict:
         "MERGE_PREFILTER_DISTANCE": _int("MERGE_PREFILTER_DISTANCE", 24),
         "MERGE_MIN_SIMILARITY": float(os.environ.get("MERGE_MIN_SIMILARITY", "0.85")),
         "RESPONSE_WINDOW_HOURS": _int("RESPONSE_WINDOW_HOURS", 24),
+        "RETENTION_YEARS": _int("RETENTION_YEARS", 3),
         # Citizen API (miniapp_api): SMS sender, token lifetime, rate-limit overrides.
         "SMS_SENDER": os.environ.get("SMS_SENDER", "miniapp_api.sms:LogSender"),
         "CITIZEN_TOKEN_TTL_MINUTES": _int("CITIZEN_TOKEN_TTL_MINUTES", 24 * 60),

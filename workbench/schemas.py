@@ -104,6 +104,20 @@ class FollowUpIn(InSchema):
     note = text(NOTE, required=False)
 
 
+class DetailIn(InSchema):
+    """Plaintext is asked for field by field; the role matrix decides (privacy.matrix)."""
+
+    reveal = fields.List(
+        fields.String(
+            validate=validate.OneOf(
+                ["name", "phone", "id_number", "address", "content"], error="不支持的字段"
+            )
+        ),
+        load_default=list,
+    )
+    purpose = text(200, required=False)
+
+
 class ListIn(InSchema):
     status = fields.List(fields.Enum(OrderStatus, by_value=True), load_default=None)
     overdue = fields.Boolean(load_default=None)

@@ -48,10 +48,10 @@ def _unit(code: str | None) -> Unit | None:
     return _by_code(Unit, code, "承办单位")
 
 
-def _order_response(order, status=200):
+def _order_response(order, status=200, reveal=(), purpose=None):
     db.session.flush()
     body = s.OrderOut().dump(order)
-    body.update(requester_view(order, g.actor, g.staff_user))
+    body.update(requester_view(order, g.actor, g.staff_user, reveal, purpose))
     return jsonify(body), status
 
 
@@ -112,9 +112,15 @@ def list_orders():
 @bp.get("/orders/<order_no>")
 @staff_required()
 def order_detail(order_no: str):
+    args = s.DetailIn().load(
+        {
+            "reveal": request.args.getlist("reveal"),
+            **({"purpose": request.args["purpose"]} if "purpose" in request.args else {}),
+        }
+    )
     order = queries.load_order(order_no)
     queries.ensure_can_view(order, g.actor)
-    return _order_response(order)
+    return _order_response(order, reveal=tuple(args["reveal"]), purpose=args.get("purpose"))
 
 
 @bp.get("/units")
