@@ -65,6 +65,9 @@ def create_app(config: dict | None = None) -> Flask:
     from miniapp_api import register as register_miniapp
 
     register_miniapp(app)  # the citizen API under /api/v1 and the H5 page under /m/
+    from privacy.console import init_app as init_console
+
+    init_console(app)  # the privacy office console under /privacy/console/
     return app
 
 

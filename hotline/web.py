@@ -19,8 +19,9 @@ CSP = (
 
 def init_app(app: Flask) -> None:
     production = app.config["HOTLINE_ENV"] == "production"
-    app.config.setdefault("SESSION_COOKIE_HTTPONLY", True)
-    app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
+    # Flask ships these keys with defaults, so set them unless configured otherwise.
+    app.config["SESSION_COOKIE_HTTPONLY"] = True
+    app.config["SESSION_COOKIE_SAMESITE"] = app.config.get("SESSION_COOKIE_SAMESITE") or "Lax"
     if production:
         app.config["SESSION_COOKIE_SECURE"] = True
 

@@ -48,6 +48,8 @@ def test_production_refuses_development_keys_and_missing_secrets(tmp_path, base_
         create_app({**prod, "SECRET_KEY": None, "HOTLINE_KEY_FILE": str(tmp_path / "prod.json")})
     app = create_app({**prod, "HOTLINE_KEY_FILE": str(tmp_path / "prod.json")})
     assert app.config["SESSION_COOKIE_SECURE"] is True
+    assert app.config["SESSION_COOKIE_SAMESITE"] == "Lax"
+    assert app.config["SESSION_COOKIE_HTTPONLY"] is True
 
 
 def test_development_generates_keys_into_instance(tmp_path, base_config):

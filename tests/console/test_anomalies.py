@@ -1,0 +1,69 @@
+"""The anomalies page flags bursts, off-hours reads, confidential and unassigned reads."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from hotline.extensions import db
+from privacy import access
+from privacy.accesslog import AccessContext
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+@pytest.fixture
+def read_at(world, monkeypatch):
+    """``read_at(beijing_hour, username, order)``: a logged read at that hour yesterday."""
+
+    def run(hour, username, order):
+        day = datetime.now(SHANGHAI) - timedelta(days=1)
+        at = day.replace(hour=hour, minute=30, second=0, microsecond=0).astimezone(UTC)
+        monkeypatch.setattr("privacy.accesslog.utcnow", lambda: at)
+        user = world.users[username]
+        ctx = AccessContext.for_staff(user.id, user.role, user.unit_id)
+        access.reveal(
+            db.session, order, ["requester_phone"], ctx=ctx.for_order(order.id, order.order_no)
+        )
+        db.session.commit()
+
+    return run
+
+
+def section(html: str, title: str) -> str:
+    start = html.index(title)
+    end = html.find("<h2>", start + 1)
+    return html[start : end if end > 0 else None]
+
+
+def test_anomalies_are_flagged(app, client, officer, make_order, read_at, world):
+    app.config["CONSOLE_ANOMALY_READS_PER_HOUR"] = 3
+    order = make_order()
+    secret = make_order({"phone": "13900002222"}, confidential=True)
+    for _ in range(4):
+        read_at(10, "agent", order)  # a burst, in working hours
+    read_at(23, "dispatcher", order)  # late at night
+    read_at(11, "agent", secret)  # a confidential order
+    read_at(14, "h_jiuxianqiao", order)  # not assigned to that unit
+    html = client.get("/privacy/console/anomalies").get_data(as_text=True)
+    agent = f"staff:{world.users['agent'].id}"
+    bursts = section(html, "短时间大量查看明文")
+    assert agent in bursts
+    assert "（每小时）</td><td>4</td>" in bursts
+    off_hours = section(html, "工作时间以外的查看")
+    assert "23:30:00" in off_hours
+    assert "10:30:00" not in off_hours
+    confidential = section(html, "查看保密工单")
+    assert secret.order_no in confidential
+    assert f">{order.order_no}<" not in confidential
+    unassigned = section(html, "查看非本单位承办的工单")
+    assert f"staff:{world.users['h_jiuxianqiao'].id}" in unassigned
+    assert agent not in unassigned
+
+
+def test_quiet_log_has_no_anomalies(client, officer):
+    html = client.get("/privacy/console/anomalies").get_data(as_text=True)
+    assert html.count("无</td>") == 1
+    assert "没有符合条件的记录" in html
