@@ -25,6 +25,7 @@ demo-data: install
 	$(BIN)/flask hotline seed
 	$(BIN)/flask hotline demo --orders 10000 --if-empty
 	$(BIN)/flask portal demo
+	$(BIN)/flask citizen demo
 
 run: demo-data
 	$(BIN)/flask run --host 127.0.0.1 --port 5000
