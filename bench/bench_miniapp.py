@@ -6,7 +6,8 @@ JSON endpoint, on 1,000,000 orders in PostgreSQL, gunicorn with 2 workers, limit
    to mask). Reused by later runs when it is already complete.
 2. Pick citizens: phones (by blind index) that have orders, with one of their order
    numbers each; tokens are issued directly with the service (no SMS round trip).
-3. Start gunicorn (2 sync workers, production mode, limits in Redis db 5). The limits are
+3. Start gunicorn (2 workers, sync or ``--server-threads``; production mode, limits in
+   Redis db 5). The limits are
    raised for the run through ``CITIZEN_RATE_LIMITS`` (a fixed set of tokens would be
    throttled within seconds otherwise); every request still checks and counts both of its
    limits in Redis. ``bench_app()`` below adds ``/bench/bare``, a route that returns a
@@ -33,20 +34,17 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.bench_miniapp_report import BENCH_LIMIT, REPEAT_CITIZENS, record, section  # noqa: E402
+
 OUT = ROOT / "bench" / "out"
-RESULTS = ROOT / "bench" / "RESULTS.md"
-HEADING = "## Citizen API (issue 4)"
 DEFAULT_DB = "postgresql://postgres@127.0.0.1:5432/bench_miniapp"
 DEFAULT_REDIS = "redis://127.0.0.1:6379/5"
 SECRET = "bench-miniapp-secret-not-for-production"  # noqa: S105
-BENCH_LIMIT = "1000000/minute"
-TARGET_SHARE, TARGET_P99_MS = 0.50, 25.0
 
 
 def key_file(url: str) -> Path:
@@ -206,8 +204,8 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_gunicorn(env: dict, port: int, workers: int) -> subprocess.Popen:
-    """gunicorn with its defaults (sync workers, no access log); its own log goes to a
+def start_gunicorn(env: dict, port: int, workers: int, threads: int = 1) -> subprocess.Popen:
+    """gunicorn (sync workers, or gthread with ``threads`` > 1; no access log); its log goes to a
     file, never to a pipe nobody reads (a full pipe would stall the workers)."""
     gunicorn = shutil.which("gunicorn", path=str(ROOT / ".venv" / "bin")) or "gunicorn"
     OUT.mkdir(parents=True, exist_ok=True)
@@ -220,6 +218,8 @@ def start_gunicorn(env: dict, port: int, workers: int) -> subprocess.Popen:
                 str(workers),
                 "-b",
                 f"127.0.0.1:{port}",
+                "--threads",
+                str(threads),
                 "bench.bench_miniapp:bench_app()",
             ],
             cwd=ROOT,
@@ -313,12 +313,17 @@ def measure(args, pairs) -> dict:
     prewarm(args.database_url)
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    proc = start_gunicorn(server_env(args.database_url, args.redis), port, args.workers)
+    env = server_env(args.database_url, args.redis)
+    proc = start_gunicorn(env, port, args.workers, args.server_threads)
     try:
         check_answers(base, pairs)
         scripts = {
             "bare": (base + "/bench/bare", None),
             "detail": (base, lua_script(pairs, '"/api/v1/orders/" .. p[2]', 1)),
+            "detail_repeat": (
+                base,
+                lua_script(pairs[:REPEAT_CITIZENS], '"/api/v1/orders/" .. p[2]', 3),
+            ),
             "my_orders": (base, lua_script(pairs, '"/api/v1/orders?per_page=10"', 2)),
         }
         results = {"load_before": os.getloadavg()[0]}
@@ -335,79 +340,32 @@ def measure(args, pairs) -> dict:
         stop(proc)
 
 
-# -- the report ---------------------------------------------------------------------------
-def machine() -> str:
-    from bench.gen_orders import machine as describe
+def cpu_per_request(args, pairs, n: int = 400) -> dict:
+    """Milliseconds of this process's CPU per request, through the test client, in the same
+    configuration as the server: less sensitive to other load on the machine than
+    throughput (not a substitute for it; it leaves out PostgreSQL and Redis)."""
+    saved = dict(os.environ)
+    os.environ.update(server_env(args.database_url, args.redis))
+    try:
+        client = bench_app().test_client()
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
 
-    return describe()
+    def run(paths) -> float:
+        started = time.process_time()
+        for token, path in paths:
+            resp = client.get(path, headers={"Authorization": f"Bearer {token}"})
+            assert resp.status_code == 200, (path, resp.status_code)
+        return (time.process_time() - started) / len(paths) * 1000
 
-
-def section(args, prep: dict, facts: dict, r: dict) -> str:
-    bare, detail, mine = r["bare"], r["detail"], r["my_orders"]
-    share = detail["rps"] / bare["rps"]
-    mine_share = mine["rps"] / bare["rps"]
-    verdict = "met" if share >= TARGET_SHARE and detail["p99"] <= TARGET_P99_MS else "**not met**"
-    now = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
-    prep_line = (
-        f"generated for this run in {prep['seconds'] / 60:.1f} min"
-        if prep["generated"]
-        else "reused from an earlier run of this script"
-    )
-
-    def row(name, m, ratio):
-        return (
-            f"| {name} | {m['rps']:,.0f} | {ratio} | {m['p50']:.2f} | {m['p99']:.2f} | "
-            f"{m['requests']:,} | {m['non2xx']} |"
-        )
-
-    return "\n".join(
-        [
-            HEADING,
-            "",
-            f"Script: `bench/bench_miniapp.py`. Run {now} on {machine()}.",
-            "",
-            f"- Data: `{args.database_url.rsplit('/', 1)[-1]}`, {prep['orders']:,} synthetic "
-            f"orders ({prep_line}); personal fields sealed (AES-256-GCM), so every detail view "
-            "decrypts and masks the requester and the request text.",
-            f"- Server: gunicorn, {args.workers} sync workers, `HOTLINE_ENV=production`, "
-            f"PostgreSQL on the same machine, limits in Redis (`{args.redis}`). The read "
-            f"limits were raised to `{BENCH_LIMIT}` for the run (`CITIZEN_RATE_LIMITS`); each "
-            "request still checks and counts its two limits (per address, per phone) in Redis.",
-            f"- Load: wrk, {args.threads} thread(s), {args.connections} connections, "
-            f"{args.warmup} s warm-up then {args.duration} s measured per route, on the same "
-            f"2 cores as the server and the databases. {facts['citizens']:,} citizens with "
-            "real tokens; each request picks one at random (detail: one of that phone's "
-            f"orders; the sampled orders have {facts['events_per_order']:.1f} timeline events "
-            f"on average, the sampled phones {facts['orders_per_phone']:.2f} orders).",
-            f"- Machine load (1-minute load average) {r['load_before']:.1f} before and "
-            f"{r['load_after']:.1f} after the measurements: other work shared the 2 cores.",
-            "- Before measuring, the tables and indexes the routes read are loaded into the "
-            "OS page cache (`pg_prewarm`).",
-            "- `bare` is `GET /bench/bare`, a route added by the script to the same app: "
-            "`jsonify` of a two-key object, through the same request hooks (request id, "
-            "security headers), no database, no limits.",
-            "",
-            "| route | requests/s | share of bare | p50 ms | p99 ms | requests | non-2xx |",
-            "|---|---|---|---|---|---|---|",
-            row("bare `GET /bench/bare`", bare, "100 %"),
-            row("order detail `GET /api/v1/orders/<no>`", detail, f"{share:.0%}"),
-            row("my orders `GET /api/v1/orders`", mine, f"{mine_share:.0%}"),
-            "",
-            f"Target (order detail ≥ {TARGET_SHARE:.0%} of bare, p99 ≤ {TARGET_P99_MS:.0f} ms): "
-            f"{verdict}.",
-            "",
-        ]
-    )
-
-
-def record(text: str) -> None:
-    current = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else "# Benchmark results\n"
-    pattern = re.compile(re.escape(HEADING) + r"\n.*?(?=\n## |\Z)", re.S)
-    if pattern.search(current):
-        updated = pattern.sub(lambda _: text.rstrip("\n") + "\n", current)
-    else:
-        updated = current.rstrip("\n") + "\n\n" + text
-    RESULTS.write_text(updated, encoding="utf-8")
+    fresh = [(t, f"/api/v1/orders/{o}") for t, o in pairs[-n:]]
+    out = {"bare": run([(t, "/bench/bare") for t, _ in pairs[:n]])}
+    out["detail"] = run(fresh)  # first view of each order in this process
+    out["detail_repeat"] = run(fresh)  # the same orders again: rendered views reused
+    out["my_orders"] = run([(t, "/api/v1/orders?per_page=10") for t, _ in pairs[:n]])
+    print("cpu ms/request", out)
+    return out
 
 
 def main() -> None:
@@ -417,6 +375,9 @@ def main() -> None:
     parser.add_argument("--orders", type=int, default=1_000_000)
     parser.add_argument("--citizens", type=int, default=2000)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument(
+        "--server-threads", type=int, default=1, help="gunicorn threads per worker (gthread)"
+    )
     parser.add_argument("--connections", type=int, default=4)
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--duration", type=int, default=30)
@@ -433,6 +394,7 @@ def main() -> None:
         return
     pairs, facts = pick_citizens(args.database_url, args.citizens)
     results = measure(args, pairs)
+    results["cpu"] = cpu_per_request(args, pairs)
     text = section(args, prep, facts, results)
     print(text)
     if args.record:

@@ -109,8 +109,11 @@ class Order(db.Model):
     ratings: Mapped[list[Rating]] = relationship(back_populates="order", order_by="Rating.id")
 
     def __init__(self, **kwargs):
-        # The UUID binds the sealed fields, so it must exist before the first insert.
+        # The UUID binds the sealed fields, so it must exist before the first insert; the
+        # counters are read by the lifecycle before the first flush.
         kwargs.setdefault("uuid", new_uuid())
+        kwargs.setdefault("round", 1)
+        kwargs.setdefault("repeat_count", 0)
         super().__init__(**kwargs)
 
 
