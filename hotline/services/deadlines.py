@@ -28,8 +28,9 @@ def deadline_for(start: datetime, time_limit: TimeLimit) -> datetime:
 
 
 def response_due(order: Order) -> datetime | None:
-    """The requester must be contacted within the response window of the first dispatch,
-    and never later than the deadline itself (which matters for 2-hour emergencies)."""
+    """The requester must be contacted within the response window of the latest dispatch
+    (a re-dispatch or a reopen restarts the clock for the unit now answerable), and never
+    later than the deadline itself (which matters for 2-hour emergencies)."""
     if order.dispatched_at is None:
         return None
     window = timedelta(hours=current_app.config["RESPONSE_WINDOW_HOURS"])

@@ -44,7 +44,11 @@ class Fingerprinter:
         threshold = len(grams) // 2 + 1
         if threshold > TOP:  # a lane could overflow: leave such texts to the original
             return simhash(text, self.key)
-        counts = sum(map(self.spread, grams))
+        cache = self.cache
+        try:
+            counts = sum([cache[gram] for gram in grams])
+        except KeyError:  # a bigram not seen yet
+            counts = sum(map(self.spread, grams))
         top_bits = ((counts + (TOP - threshold) * LANES) >> (LANE - 1)) & LANES
         bits = top_bits.to_bytes(2 * 64, "little")[::2]  # one 0/1 byte per position
         value = int(bits[::-1].translate(AS_DIGITS), 2)

@@ -14,7 +14,7 @@ from hotline.synth.routing import Router
 from hotline.synth.scenario import CITIZEN, ActorRef, OrderPlan, Rules, Step
 from hotline.synth.timeline import Timeline
 from hotline.synth.timing import Window, in_heating_season
-from hotline.synth.weighted import Weighted, lognormal
+from hotline.synth.weighted import Weighted, lognormal, pick
 from hotline.synth.world import Leaf, World
 
 # Channel mix: the telephone dominates, then the online channels.
@@ -79,13 +79,13 @@ class Planner:
         return ("staff", user_id, role, None)
 
     def agent(self) -> ActorRef:
-        return self.staff(self.rng.choice(self.world.agents), "agent")
+        return self.staff(pick(self.rng, self.world.agents), "agent")
 
     def dispatcher(self) -> ActorRef:
-        return self.staff(self.rng.choice(self.world.dispatchers), "dispatcher")
+        return self.staff(pick(self.rng, self.world.dispatchers), "dispatcher")
 
     def supervisor(self) -> ActorRef:
-        return self.staff(self.rng.choice(self.world.supervisors), "supervisor")
+        return self.staff(pick(self.rng, self.world.supervisors), "supervisor")
 
     def handler(self, unit_id: int) -> ActorRef:
         return ("staff", self.world.handler[unit_id], "handler", unit_id)
@@ -98,9 +98,9 @@ class Planner:
         rng = self.rng
         heating_season = in_heating_season(at)
         if heating_season and self.heating and rng.random() < 0.05:
-            return rng.choice(self.heating)
+            return pick(rng, self.heating)
         while True:
-            leaf = rng.choice(rng.choice(self.level1(rng)))
+            leaf = pick(rng, pick(rng, self.level1(rng)))
             if leaf.level2 != "供暖" or heating_season or rng.random() < 0.1:
                 return leaf
 
@@ -115,9 +115,9 @@ class Planner:
         channel = self.channel(rng)
         kind = self.kind(rng)
         district = self.district(rng)
-        street = rng.choice(world.streets_by_district[district])
+        street = pick(rng, world.streets_by_district[district])
         communities = world.communities.get(street, [])
-        community = rng.choice(communities) if communities and rng.random() < 0.9 else None
+        community = pick(rng, communities) if communities and rng.random() < 0.9 else None
         answered = rng.random() < ANSWERED_SHARE[kind]
         lead = None
         if answered:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import random
 
 from hotline.models.enums import UnitKind
-from hotline.synth.weighted import Weighted
+from hotline.synth.weighted import Weighted, pick
 from hotline.synth.world import Leaf, World
 
 # Published shares of dispatched orders by unit kind (per cent).
@@ -149,9 +149,9 @@ class Router:
 
     def company_work(self, rng: random.Random, kind: str) -> tuple[Leaf, int]:
         """A category and the company that handles it, for an SOE or platform order."""
-        pick = self.soe_pick if kind == UnitKind.SOE.value else self.platform_pick
-        level2, ids, _ = pick(rng)
-        return rng.choice(self.world.leaves_by_level2[level2]), rng.choice(ids)
+        work = self.soe_pick if kind == UnitKind.SOE.value else self.platform_pick
+        level2, ids, _ = work(rng)
+        return pick(rng, self.world.leaves_by_level2[level2]), pick(rng, ids)
 
     def company_for(self, kind: str, leaf: Leaf) -> int | None:
         work = self.soe_work if kind == UnitKind.SOE.value else self.platform_work
@@ -185,7 +185,7 @@ class Router:
             own = self.company_for(kind, leaf)
             candidates = [own] if own else list(world.by_name.get(kind, {}).values())
         candidates = [c for c in candidates if c not in exclude]
-        return rng.choice(candidates) if candidates else None
+        return pick(rng, candidates) if candidates else None
 
     def other_unit(
         self, rng: random.Random, leaf: Leaf, district_id: int, street_id: int, exclude: set[int]
@@ -202,7 +202,7 @@ class Router:
                 return unit
         depts = self.world.departments.get(district_id, {})
         spare = [u for u in depts.values() if u not in exclude]
-        return rng.choice(spare or [self.world.street_unit[street_id]])
+        return pick(rng, spare or [self.world.street_unit[street_id]])
 
     def co_handlers(
         self, rng: random.Random, leaf: Leaf, district_id: int, exclude: set[int]
@@ -214,11 +214,11 @@ class Router:
         pool = [u for u in pool if u != self.world.government.get(district_id)]
         if not pool:
             return []
-        first = pool[0] if pool[0] in matching and rng.random() < 0.7 else rng.choice(pool)
+        first = pool[0] if pool[0] in matching and rng.random() < 0.7 else pick(rng, pool)
         chosen = [first]
         rest = [u for u in pool if u != first]
         if rest and rng.random() < 0.35:
-            chosen.append(rng.choice(rest))
+            chosen.append(pick(rng, rest))
         return chosen
 
     def coordinator(
@@ -231,4 +231,4 @@ class Router:
         names = self.world.by_name.get(UnitKind.CITY_DEPT.value, {})
         matching = [names[n] for n in CITY_DEPTS.get(leaf.level1, ()) if n in names]
         pool = [u for u in (matching or list(names.values())) if u not in exclude]
-        return rng.choice(pool) if pool else None
+        return pick(rng, pool) if pool else None

@@ -10,7 +10,6 @@ one plan through both paths and compares the rows field by field.
 from __future__ import annotations
 
 import json
-import os
 import secrets
 from collections import Counter
 from dataclasses import dataclass, field
@@ -18,6 +17,7 @@ from dataclasses import dataclass, field
 from hotline.synth.fingerprint import Fingerprinter
 from hotline.synth.scenario import OrderPlan, Step
 from hotline.synth.timing import HOUR, as_datetime
+from hotline.synth.uuids import new_uuid
 from privacy.blind_index import blind_index
 from privacy.crypto import FieldCipher
 
@@ -54,14 +54,6 @@ STEPS = (
 
 class PlanError(RuntimeError):
     """A plan asked for a step the lifecycle would refuse."""
-
-
-def new_uuid() -> str:
-    b = bytearray(os.urandom(16))
-    b[6] = b[6] & 0x0F | 0x40
-    b[8] = b[8] & 0x3F | 0x80
-    h = b.hex()
-    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
 @dataclass

@@ -10,6 +10,7 @@ from __future__ import annotations
 import random
 
 from hotline.synth import names
+from hotline.synth.weighted import pick
 
 DURATIONS = ("两天", "三天", "一周", "十多天", "半个月", "一个多月", "好几个月", "大半年")
 WHO = ("物业", "物业公司", "社区", "商家", "施工单位", "房东", "相关部门", "管理方")
@@ -81,24 +82,25 @@ PRAISES = (
 def _problem(rng: random.Random, leaf: str, level2: str) -> str:
     options = PROBLEMS.get(leaf)
     if options:
-        text = rng.choice(options)
+        text = pick(rng, options)
     else:
-        text = rng.choice(
+        text = pick(
+            rng,
             (
                 "{l}方面的问题{d}了一直没有解决",
                 "遇到{l}的问题，找了{who}也没有结果",
                 "存在{l}问题，影响居民正常生活",
                 "{l2}方面有{l}的问题",
-            )
+            ),
         )
     return text.format(
         b=f"{rng.randrange(1, 30)}号楼",
-        d=rng.choice(DURATIONS),
-        w=rng.choice(WHEN),
+        d=pick(rng, DURATIONS),
+        w=pick(rng, WHEN),
         m=rng.randrange(2, 7),
         l=leaf,
         l2=level2,
-        who=rng.choice(WHO),
+        who=pick(rng, WHO),
     )
 
 
@@ -114,97 +116,103 @@ def content(
     """The request as an agent records it."""
     place = community or street
     if kind == "consultation":
-        text = rng.choice(
+        text = pick(
+            rng,
             (
-                f"咨询{leaf}相关政策，{rng.choice(QUESTIONS)}",
-                f"想了解{leaf}的办理流程，{rng.choice(QUESTIONS)}",
-                f"来电人住在{district}{street}，咨询{leaf}问题，{rng.choice(QUESTIONS)}",
-            )
+                f"咨询{leaf}相关政策，{pick(rng, QUESTIONS)}",
+                f"想了解{leaf}的办理流程，{pick(rng, QUESTIONS)}",
+                f"来电人住在{district}{street}，咨询{leaf}问题，{pick(rng, QUESTIONS)}",
+            ),
         )
     elif kind == "suggestion":
-        text = f"建议有关部门重视{place}一带的{leaf}问题，{rng.choice(SUGGESTIONS)}"
+        text = f"建议有关部门重视{place}一带的{leaf}问题，{pick(rng, SUGGESTIONS)}"
     elif kind == "tip_off":
         where = f"{district}{street}{community or ''}"
         text = f"举报{where}{_problem(rng, leaf, level2)}，请相关部门依法查处。"
     elif kind == "praise":
-        text = f"表扬{street}的工作人员，{rng.choice(PRAISES)}，特此致谢。"
+        text = f"表扬{street}的工作人员，{pick(rng, PRAISES)}，特此致谢。"
     elif kind == "help":
-        text = rng.choice(
+        text = pick(
+            rng,
             (
                 f"我家住在{place}，{_problem(rng, leaf, level2)}，家里有老人，希望尽快帮忙解决。",
                 f"来电人称{district}{place}{_problem(rng, leaf, level2)}，请求帮助协调。",
-            )
+            ),
         )
     else:
-        who = rng.choice(WHO)
-        text = rng.choice(
+        who = pick(rng, WHO)
+        text = pick(
+            rng,
             (
                 f"我是{place}居民，{_problem(rng, leaf, level2)}，{who}一直不管，请尽快处理。",
                 f"反映{district}{street}{_problem(rng, leaf, level2)}，"
                 f"已向{who}反映多次，至今没有解决。",
                 f"{place}{_problem(rng, leaf, level2)}，严重影响居民生活，要求有关部门尽快解决。",
-            )
+            ),
         )
     roll = rng.random()
     if roll < 0.04:
-        text += rng.choice(("联系电话", "我的手机号是", "有问题请打")) + names.mobile(rng) + "。"
+        text += pick(rng, ("联系电话", "我的手机号是", "有问题请打")) + names.mobile(rng) + "。"
     elif roll < 0.045:
         text += "我的身份证号是" + names.id_number(rng) + "。"
     return text
 
 
 def answer_reply(rng: random.Random, leaf: str) -> str:
-    return rng.choice(
+    return pick(
+        rng,
         (
             f"已向来电人解释{leaf}相关政策，来电人表示理解。",
             f"已告知来电人{leaf}的办理流程及所需材料。",
             f"经查询政策知识库，已就{leaf}问题为来电人解答。",
             "已告知来电人可通过“北京通”或政务服务网在线办理。",
-        )
+        ),
     )
 
 
 def dispatch_note(rng: random.Random) -> str | None:
-    return rng.choice((None, None, "请尽快联系诉求人核实处理。", "请按时限办结并反馈。"))
+    return pick(rng, (None, None, "请尽快联系诉求人核实处理。", "请按时限办结并反馈。"))
 
 
 def contact_note(rng: random.Random) -> str | None:
-    return rng.choice(
-        (None, "已电话联系诉求人，了解具体情况。", "已与诉求人取得联系，约定上门查看。")
+    return pick(
+        rng, (None, "已电话联系诉求人，了解具体情况。", "已与诉求人取得联系，约定上门查看。")
     )
 
 
 def progress_note(rng: random.Random) -> str:
-    return rng.choice(
+    return pick(
+        rng,
         (
             "已安排工作人员到现场核实情况。",
             "已与相关责任单位沟通，正在制定处理方案。",
             "已联系责任单位，督促尽快处理。",
             "工作人员正在现场处置。",
             "已约谈相关负责人，要求限期整改。",
-        )
+        ),
     )
 
 
 def internal_note(rng: random.Random) -> str:
     surname = names.person_name(rng)[0]
-    title = rng.choice(("先生", "女士"))
+    title = pick(rng, ("先生", "女士"))
     return f"已电话联系诉求人{surname}{title}（{names.mobile(rng)}），约定上门时间。"
 
 
 def return_reason(rng: random.Random, other: str) -> str:
-    return rng.choice(
+    return pick(
+        rng,
         (
             f"该诉求不属于本单位职责范围，建议转{other}办理。",
             "诉求地点不在本辖区，请重新派单。",
             f"经核实，该事项由{other}负责。",
-        )
+        ),
     )
 
 
 def dispute_reason(rng: random.Random) -> str:
-    return rng.choice(
-        ("该事项不属于本单位职责，派单有误。", "诉求涉及产权单位，不属于本单位管辖范围。")
+    return pick(
+        rng, ("该事项不属于本单位职责，派单有误。", "诉求涉及产权单位，不属于本单位管辖范围。")
     )
 
 
@@ -213,30 +221,32 @@ def dispute_rejection(rng: random.Random) -> str:
 
 
 def extension_reason(rng: random.Random) -> str:
-    return rng.choice(
+    return pick(
+        rng,
         (
             "涉及多个部门协调，需要更长时间处理。",
             "需等待施工队进场维修，申请延期。",
             "天气原因暂时无法施工，申请延期办理。",
             "需要产权单位出具意见，申请延期。",
-        )
+        ),
     )
 
 
 def extension_decision(rng: random.Random, approve: bool) -> str | None:
     if approve:
-        return rng.choice((None, "同意延期，请在新期限内办结。"))
+        return pick(rng, (None, "同意延期，请在新期限内办结。"))
     return "延期理由不充分，请按原期限办结。"
 
 
 def whistle_note(rng: random.Random) -> str:
-    return rng.choice(
-        ("涉及多部门职责，吹哨召集相关部门现场会商。", "问题需要执法部门配合，请相关部门报到。")
+    return pick(
+        rng,
+        ("涉及多部门职责，吹哨召集相关部门现场会商。", "问题需要执法部门配合，请相关部门报到。"),
     )
 
 
 def escalate_reason(rng: random.Random) -> str:
-    return rng.choice(("问题涉及跨部门协调，申请提级统筹。", "历史遗留问题，需上级统筹解决。"))
+    return pick(rng, ("问题涉及跨部门协调，申请提级统筹。", "历史遗留问题，需上级统筹解决。"))
 
 
 def completion_reply(rng: random.Random, kind: str, unit: str, solved: bool) -> str:
@@ -248,18 +258,20 @@ def completion_reply(rng: random.Random, kind: str, unit: str, solved: bool) -> 
     if kind == "tip_off":
         return f"{unit}已对被举报情况进行检查，并依法依规作出处理。"
     if solved:
-        return rng.choice(
+        return pick(
+            rng,
             (
                 f"经{unit}核实，已安排工作人员到现场处理，问题已解决。",
                 f"{unit}已协调相关单位完成维修，并向诉求人反馈。",
                 f"{unit}已督促责任主体整改完毕，诉求人表示认可。",
-            )
+            ),
         )
-    return rng.choice(
+    return pick(
+        rng,
         (
             f"{unit}已向诉求人解释相关情况，问题涉及历史遗留原因，将持续跟进。",
             f"{unit}已约谈责任主体，要求其限期整改。",
-        )
+        ),
     )
 
 
@@ -276,10 +288,11 @@ def follow_up_note(rng: random.Random, satisfaction: str) -> str | None:
 def rating_comment(rng: random.Random, satisfaction: str) -> str | None:
     if rng.random() < 0.5:
         return None
-    return rng.choice(
+    return pick(
+        rng,
         {
             "satisfied": ("处理很及时，谢谢！", "工作人员态度很好。", "问题解决了，点赞。"),
             "basically": ("问题基本解决了，希望以后注意。", "处理得还行，就是慢了点。"),
             "dissatisfied": ("问题还是没有解决。", "一直拖着没人管。", "只打了电话，没人来处理。"),
-        }[satisfaction]
+        }[satisfaction],
     )

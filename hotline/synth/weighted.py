@@ -25,5 +25,10 @@ class Weighted:
         return self.items[bisect.bisect(self.cumulative, rng.random() * self.total)]
 
 
+def pick(rng: random.Random, items: Sequence):
+    """``rng.choice`` without its overhead: planning calls it a few dozen times an order."""
+    return items[int(rng.random() * len(items))]
+
+
 def lognormal(rng: random.Random, median: float, sigma: float, lo: float, hi: float) -> float:
     return min(hi, max(lo, math.exp(rng.gauss(math.log(median), sigma))))
