@@ -7,7 +7,7 @@ import logging
 import secrets
 import time
 
-from flask import Flask, g, request
+from flask import Flask, g, redirect, request
 
 log = logging.getLogger("hotline.request")
 
@@ -24,6 +24,11 @@ def init_app(app: Flask) -> None:
     app.config["SESSION_COOKIE_SAMESITE"] = app.config.get("SESSION_COOKIE_SAMESITE") or "Lax"
     if production:
         app.config["SESSION_COOKIE_SECURE"] = True
+
+    @app.get("/")
+    def _root():
+        # The public front door is the reports portal (citizens use /m/ or the mini-program).
+        return redirect("/reports/", code=302)
 
     @app.before_request
     def _start():

@@ -69,3 +69,9 @@ def test_rate_limit_storage_is_reachable(app):
     from hotline.extensions import limiter
 
     assert limiter.storage.check()
+
+
+def test_root_leads_to_the_public_reports(client):
+    resp = client.get("/")
+    assert resp.status_code == 302
+    assert resp.headers["Location"] == "/reports/"
