@@ -31,7 +31,9 @@ from hotline.models.orders import Assignment, Order, OrderEvent, Rating
 from hotline.models.units import Unit
 from hotline.services import deadlines
 from hotline.services.actors import Actor
+from privacy.fields import seal_field
 from privacy.orm import utcnow
+from privacy.runtime import runtime
 
 S = OrderStatus
 INTAKE_ROLES = (Role.AGENT, Role.DISPATCHER, Role.SUPERVISOR, Role.ADMIN)
@@ -115,12 +117,10 @@ def append_event(
     return event
 
 
-def _sealed_internal(event: OrderEvent, internal_note: str | None) -> None:
-    if internal_note:
-        from privacy.fields import seal_field
-        from privacy.runtime import runtime
-
-        seal_field(runtime().cipher, event, "internal_note", internal_note)
+def _seal(obj, attr: str, text: str | None) -> None:
+    """Store free text in one of ``obj``'s encrypted columns (nothing when empty)."""
+    if text:
+        seal_field(runtime().cipher, obj, attr, text)
 
 
 # -- steps --------------------------------------------------------------------------------
@@ -209,7 +209,7 @@ def add_progress(
 ) -> None:
     _unit_assignment(order, actor, AState.ACCEPTED)
     event = append_event(order, EventType.PROGRESS, actor, at, public_note=_note(note, "办理进展"))
-    _sealed_internal(event, internal_note)
+    _seal(event, "internal_note", internal_note)
 
 
 def return_order(order: Order, actor: Actor, reason: str, at: datetime | None = None) -> None:
@@ -477,11 +477,7 @@ def rate(
         unit_id=order.lead_unit_id,
     )
     order.ratings.append(rating)
-    if comment:
-        from privacy.fields import seal_field
-        from privacy.runtime import runtime
-
-        seal_field(runtime().cipher, rating, "comment", comment)
+    _seal(rating, "comment", comment)
     if ask_reopen:
         reopen(order, actor, "诉求人评价未解决且不满意，申请重新办理", at=at)
     return rating
