@@ -23,18 +23,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from privacy.names import COMPOUND_SURNAMES
 from privacy.redaction import redact_text
-
-# Two-character surnames 复姓, common and less common. A name starting with one of these and
-# longer than two characters is read as compound surname + given name.
-COMPOUND_SURNAMES = frozenset(
-    """
-    欧阳 司马 诸葛 上官 东方 皇甫 尉迟 公孙 慕容 长孙 宇文 司徒 夏侯 令狐 端木 独孤 南宫
-    西门 申屠 轩辕 澹台 呼延 百里 东郭 万俟 闻人 赫连 公羊 太史 钟离 宗政 濮阳 淳于 单于
-    拓跋 司空 完颜 第五 梁丘 左丘 谷梁 乐正 东门 公冶 羊舌 微生 仲孙 叔孙 亓官 司寇 巫马
-    公西 颛孙 壤驷 漆雕 宰父 段干 南门 公良 夹谷 呼衍 耶律 爱新 叶赫 乌雅 纳兰 钮祜 富察
-    """.split()
-)
 
 # Middle dots people type between the parts of a transliterated name.
 NAME_DOTS = "·•・･‧∙⋅．."

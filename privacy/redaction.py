@@ -6,33 +6,44 @@ What is found, and what replaces it:
 kind                        recognised as                                              becomes
 ==========================  =========================================================  ==========
 e-mail                      ``local@domain.tld``                                       [邮箱]
-ID number 身份证号          18 characters whose GB 11643 check digit is right           [身份证号]
+ID number 身份证号          18 characters whose GB 11643 check digit is right, or the   [身份证号]
+                            old 15 digits (province code + a real birth date + 3)
 bank card 银行卡号          16–19 digits passing the Luhn check                        [银行卡号]
 mobile 手机号               ``1[3-9]`` + 9 digits, with optional +86 / 0086 / 86       [手机号]
 landline 固定电话           area code ``0xx``/``0xxx`` (optionally in brackets) + 7–8     [固定电话]
                             digits, optional extension
+name 姓名                   a surname + 1–2 characters after a cue: 我叫, 联系人,        [姓名]
+                            姓名：…; after 我是 only when the name ends there
 ==========================  =========================================================  ==========
 
 Numbers are found in realistic citizen text: full-width digits (``１３８…``), digits run into
 Chinese text without spaces (``电话13812345678找张先生``), groups split by single spaces or
-hyphens (``138 1234 5678``, ``6222 0212 3456 7890 123``). A number must stand alone: digits
+hyphens (``138 1234 5678``, ``6222 0212 3456 7890 123``), numbers spelt in Chinese numerals
+(``幺三八一二三四五六七八``, seven numerals or more in a row). A number must stand alone: digits
 glued to more digits are not cut out of a longer number, so order numbers (14 digits),
 amounts and dates stay readable. An 18-digit number with a wrong check digit is not an ID;
 it is still redacted if it passes Luhn as a bank card, else left. Replacements are labels, not
 partial masks, so that nothing of the number survives in text that handlers and the public
 read; the structured phone field has its own 3 + 4 mask.
+
+Names cannot be told from other words without context, so only names introduced by a cue
+are found; a surname with an honorific (张先生, 王师傅) identifies nobody and stays.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
+from datetime import date
+
+from privacy.names import COMPOUND_SURNAMES, SURNAMES
 
 LABEL_EMAIL = "[邮箱]"
 LABEL_ID = "[身份证号]"
 LABEL_CARD = "[银行卡号]"
 LABEL_MOBILE = "[手机号]"
 LABEL_LANDLINE = "[固定电话]"
+LABEL_NAME = "[姓名]"
 
 _EXTRA_FOLD = {ch: "-" for ch in "‐‑‒–−﹣"} | {"\u3000": " ", "\xa0": " "}
 
@@ -43,6 +54,46 @@ RUN_RE = re.compile(r"\+?(?:\(0\d{2,3}\)\s?)?\d(?:[ -]?\d)*(?:[Xx](?![A-Za-z]))?
 MOBILE_RE = re.compile(r"(?:(?:\+|00)?86[ -]?)?1[3-9]\d(?:[ -]?\d){8}")
 LANDLINE_RE = re.compile(r"(?:\(0\d{2,3}\)\s?|0\d{2,3}[ -]?)[2-9]\d{2,3}[ -]?\d{4}(?:-\d{1,5})?")
 ID_RE = re.compile(r"\d{6}[ -]?\d{4}[ -]?\d{4}[ -]?\d{3}[\dXx]")
+ID15_RE = re.compile(r"\d{6}[ -]?\d{6}[ -]?\d{3}")
+# Province codes that begin an ID number (GB/T 2260).
+_PROVINCES = frozenset(
+    "11 12 13 14 15 21 22 23 31 32 33 34 35 36 37 41 42 43 44 45 46 50 51 52 53 54 61 62 63 "
+    "64 65".split()
+)
+_CN_NUMERALS = "〇零一幺二两三四五六七八九"
+_CN_TO_DIGIT = str.maketrans(_CN_NUMERALS, "0011223456789")
+_CN_RUN_RE = re.compile(f"[{_CN_NUMERALS}](?:[ -]?[{_CN_NUMERALS}]){{6,}}")
+
+# Cues after which the next word is a person's name; after a weak cue (我是) only when the
+# name ends there, since 我是张家口人 names a place.
+_NAME_CUES = "我叫|名叫|叫做|姓名|联系人|诉求人|来电人|反映人|户主"
+_NAME_RE = re.compile(
+    rf"(?:(?P<cue>{_NAME_CUES})|(?P<weak>我是))[ :：]?(?:是|为)?(?P<name>[\u4e00-\u9fff]{{2,4}})"
+)
+_HAN_RE = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
+_NOT_NAME_ENDINGS = "人员生户民工的"
+# Characters that begin the words typically written right after a name (反映, 说, 住在,
+# 电话, 投诉…): a two-character name is read rather than a three-character one.
+_AFTER_NAME = "反说称讲来家住在的电手联要请表投咨打今于和与及等是也已因对向被把先女"
+HONORIFICS = (
+    "先生",
+    "女士",
+    "小姐",
+    "师傅",
+    "老师",
+    "大爷",
+    "大妈",
+    "阿姨",
+    "同志",
+    "经理",
+    "主任",
+    "书记",
+    "老人",
+    "奶奶",
+    "爷爷",
+    "家",
+    "某",
+)
 
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _ID_CHECK = "10X98765432"
@@ -55,6 +106,17 @@ def id_check_ok(number: str) -> bool:
         return False
     total = sum(int(d) * w for d, w in zip(number[:17], _ID_WEIGHTS, strict=True))
     return _ID_CHECK[total % 11] == number[17]
+
+
+def old_id_ok(number: str) -> bool:
+    """A first-generation ID (15 digits: area code, YYMMDD birth date in the 1900s, 3)."""
+    if not re.fullmatch(r"\d{15}", number) or number[:2] not in _PROVINCES:
+        return False
+    try:
+        date(1900 + int(number[6:8]), int(number[8:10]), int(number[10:12]))
+    except ValueError:
+        return False
+    return True
 
 
 def luhn_ok(number: str) -> bool:
@@ -98,6 +160,9 @@ def _match_at(text: str, pos: int, run_end: int) -> tuple[int, str] | None:
         digits = _digits(m.group())
         if id_check_ok(digits):
             return m.end(), LABEL_ID
+    m = ID15_RE.match(region, pos)
+    if m and _stands_alone(text, m.end(), run_end) and old_id_ok(_digits(m.group())):
+        return m.end(), LABEL_ID
     # Bank cards: try the longest digit count first.
     digit_ends = []
     i = pos
@@ -139,14 +204,54 @@ def find_personal_numbers(folded: str) -> list[tuple[int, int, str]]:
     return spans
 
 
+def _numerals_as_digits(folded: str) -> str:
+    """Runs of Chinese numerals long enough to be a number, as digits (one for one)."""
+    return _CN_RUN_RE.sub(lambda m: m.group().translate(_CN_TO_DIGIT), folded)
+
+
+def _name_end(text: str, start: int, candidate: str, weak: bool) -> int | None:
+    """Where the name at ``start`` ends, if ``candidate`` (2–4 Han characters) starts with
+    one: a surname and one or two characters, not an honorific."""
+    if candidate[:2] in COMPOUND_SURNAMES and len(candidate) > 2:
+        surname = 2
+    elif candidate[0] in SURNAMES:
+        surname = 1
+    else:
+        return None
+    if candidate[surname:].startswith(HONORIFICS):
+        return None
+    for given in (2, 1):
+        end = start + surname + given
+        if surname + given > len(candidate):
+            continue
+        if given == 2 and candidate[surname + 1] in _AFTER_NAME:  # 李娜反映…
+            continue
+        if not weak:
+            return end
+        ends_there = end == len(text) or not _HAN_RE.match(text, end)
+        if ends_there and text[end - 1] not in _NOT_NAME_ENDINGS:  # 我是江西人, 我是党员
+            return end
+    return None
+
+
+def find_names(text: str) -> list[tuple[int, int, str]]:
+    spans = []
+    for m in _NAME_RE.finditer(text):
+        end = _name_end(text, m.start("name"), m.group("name"), m.group("weak") is not None)
+        if end is not None:
+            spans.append((m.start("name"), end, LABEL_NAME))
+    return spans
+
+
 def find_personal_data(text: str) -> list[tuple[int, int, str]]:
     """Spans ``(start, end, label)`` of personal data in ``text``, in order."""
-    folded = fold(text)
+    folded = _numerals_as_digits(fold(text))
     spans = [(m.start(), m.end(), LABEL_EMAIL) for m in EMAIL_RE.finditer(folded)]
     blanked = list(folded)
     for start, end, _ in spans:
         blanked[start:end] = "\0" * (end - start)
     spans += find_personal_numbers("".join(blanked))
+    spans += find_names(folded)
     return sorted(spans)
 
 
