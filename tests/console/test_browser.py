@@ -51,6 +51,11 @@ def browser(monkeypatch):
 
 def test_officer_logs_in_searches_and_verifies(app, world, enroll, make_order, browser):
     from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    def shows(text: str) -> None:
+        """Wait for the page that a click loads to show ``text``."""
+        WebDriverWait(browser, 15).until(lambda d: text in d.page_source)
 
     order = make_order()
     handler = world.users["h_wangjing"]
@@ -67,20 +72,22 @@ def test_officer_logs_in_searches_and_verifies(app, world, enroll, make_order, b
         browser.find_element(By.NAME, "password").send_keys(PASSWORD)
         browser.find_element(By.NAME, "totp").send_keys(totp_now(secret))
         browser.find_element(By.CSS_SELECTOR, "#login-form button").click()
-        assert "访问日志查询" in browser.page_source
+        shows("访问日志查询")
 
         form = browser.find_element(By.ID, "search-form")
         form.find_element(By.NAME, "order_no").send_keys(order.order_no)
         form.find_element(By.CSS_SELECTOR, "button:not([formaction])").click()
+        shows("共 1 条")
         assert "共 1 条" in browser.find_element(By.ID, "result-count").text
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         browser.save_screenshot(str(ARTIFACTS / "console-search.png"))
 
         browser.find_element(By.LINK_TEXT, order.order_no).click()
-        assert "138****5678" in browser.page_source
+        shows("138****5678")
 
         browser.get(server.url("/privacy/console/verify"))
         browser.find_element(By.CSS_SELECTOR, "main form button").click()
+        shows("访问日志完整")
         result = browser.find_element(By.ID, "verify-result").text
         assert "访问日志完整，截至第 1 条" in result
         browser.save_screenshot(str(ARTIFACTS / "console-verify.png"))

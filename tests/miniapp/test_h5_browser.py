@@ -91,6 +91,23 @@ def _tap(driver, element) -> None:
     element.click()
 
 
+def _type(wait, element_id: str, text: str) -> None:
+    """Type into the element with this id, again if the page re-rendered it meanwhile."""
+    from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
+    from selenium.webdriver.common.by import By
+
+    def attempt(driver):
+        try:
+            field = driver.find_element(By.ID, element_id)
+            field.clear()
+            field.send_keys(text)
+            return field.get_attribute("value") == text
+        except (StaleElementReferenceException, WebDriverException):
+            return False
+
+    wait.until(attempt)
+
+
 def _log_in(browser, wait, base: str) -> None:
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support import expected_conditions as ec
@@ -206,8 +223,10 @@ def test_submit_a_request_then_look_it_up_by_number_and_code(server, browser, wo
     assert len(query_code) == 8
 
     _tap(browser, browser.find_element(By.CSS_SELECTOR, '#tabs a[data-tab="lookup"]'))
-    browser.find_element(By.ID, "lookup-no").send_keys(order_no)
-    browser.find_element(By.ID, "lookup-code").send_keys(query_code)
+    # The tab renders on the hash change; type once the screen has settled.
+    wait.until(ec.visibility_of_element_located((By.ID, "lookup-form")))
+    _type(wait, "lookup-no", order_no)
+    _type(wait, "lookup-code", query_code)
     _tap(browser, browser.find_element(By.CSS_SELECTOR, "#lookup-form button"))
     detail = wait.until(ec.visibility_of_element_located((By.ID, "detail")))
     assert f"工单 {order_no}" in detail.text
