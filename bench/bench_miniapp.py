@@ -54,25 +54,59 @@ def key_file(url: str) -> Path:
 
 # -- the app gunicorn runs ----------------------------------------------------------------
 def bench_app():
-    """The production app plus one bare JSON route, for gunicorn: ``bench_app()``."""
+    """The production app plus reference routes, for gunicorn: ``bench_app()``.
+
+    They live only in this script and answer the same two-key JSON object:
+
+    - ``/bench/bare``: nothing else;
+    - ``/bench/limit``: one limit counted in Redis (flask-limiter, keyed by address);
+    - ``/bench/query``: one primary-key read of an order through the app's session,
+      outside a transaction, as the citizen GET routes read;
+    - ``/bench/auth``: the citizen authentication alone (token signature, then the
+      revocation table), no limit.
+
+    Each is a floor: a citizen read does all of the last three, so it cannot be cheaper
+    than any of them.
+    """
     from flask import jsonify
+    from sqlalchemy import text
 
     from hotline import create_app
+    from hotline.extensions import db, limiter
+    from miniapp_api.auth import citizen_required, read_only_request
+    from miniapp_api.limits import by_client
 
     app = create_app()
+    answer = {"ok": True, "service": "阳光办理"}
 
     @app.get("/bench/bare")
     def bare():
-        return jsonify({"ok": True, "service": "阳光办理"})
+        return jsonify(answer)
+
+    @app.get("/bench/limit")
+    @limiter.limit(BENCH_LIMIT, key_func=by_client)
+    def limited():
+        return jsonify(answer)
+
+    @app.get("/bench/query")
+    def query():
+        read_only_request()
+        db.session.execute(text("SELECT id FROM orders WHERE id = 1")).first()
+        return jsonify(answer)
+
+    @app.get("/bench/auth")
+    @citizen_required
+    def authenticated():
+        return jsonify(answer)
 
     return app
 
 
+FLOORS = ("limit", "query", "auth")
+
+
 def server_env(url: str, redis: str) -> dict:
-    limits = {
-        name: BENCH_LIMIT
-        for name in ("read_client", "read_phone", "session_client", "lookup_client")
-    }
+    limits = {name: BENCH_LIMIT for name in ("read_phone", "session_client", "lookup_client")}
     return {
         **os.environ,
         "HOTLINE_ENV": "production",
@@ -299,7 +333,8 @@ def check_answers(base: str, pairs) -> None:
     import urllib.request
 
     token, order_no = pairs[0]
-    for path in ("/bench/bare", f"/api/v1/orders/{order_no}", "/api/v1/orders"):
+    routes = ("/bench/bare", "/bench/limit", "/bench/query", "/bench/auth")
+    for path in (*routes, f"/api/v1/orders/{order_no}", "/api/v1/orders"):
         req = urllib.request.Request(base + path, headers={"Authorization": f"Bearer {token}"})
         with urllib.request.urlopen(req, timeout=10) as resp:  # noqa: S310  (localhost)
             body = json.loads(resp.read())
@@ -317,8 +352,12 @@ def measure(args, pairs) -> dict:
     proc = start_gunicorn(env, port, args.workers, args.server_threads)
     try:
         check_answers(base, pairs)
+        auth_only = lua_script(pairs, '"/bench/auth"', 4)
         scripts = {
             "bare": (base + "/bench/bare", None),
+            "limit": (base + "/bench/limit", None),
+            "query": (base + "/bench/query", None),
+            "auth": (base, auth_only),
             "detail": (base, lua_script(pairs, '"/api/v1/orders/" .. p[2]', 1)),
             "detail_repeat": (
                 base,

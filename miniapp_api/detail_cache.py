@@ -70,11 +70,14 @@ def render(order: Order) -> tuple[dict, citizen_view.RatingFacts]:
 def detail_body(head, load: Callable[[int], Order]) -> dict:
     """The detail view of the order ``head`` (a row from ``own_order_head``)."""
     cache = _cache()
-    key = (head.id, head.last_seq, head.status, head.personal_erased_at)
-    hit = cache.get(key)
+    hit = cache.get((head.id, head.last_seq, head.status, head.personal_erased_at))
     if hit is None:
-        body, facts = render(load(head.id))
-        cache.put(key, body, facts)
+        # Outside a transaction the order may have moved on since ``head`` was read: file
+        # the view under the version it was rendered from.
+        order = load(head.id)
+        body, facts = render(order)
+        last_seq = max((event.seq for event in order.events), default=None)
+        cache.put((order.id, last_seq, order.status, order.personal_erased_at), body, facts)
         return body
     static, facts = hit
     live = s.dump(s.LiveOut, citizen_view.live_state(head, facts))

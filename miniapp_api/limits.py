@@ -18,13 +18,14 @@ from __future__ import annotations
 import re
 import time
 
-from flask import current_app, g, request
+from flask import current_app, request
 from flask_limiter import RateLimitExceeded
 from flask_limiter.util import get_remote_address
 
 from hotline.errors import Unauthorized, error_body
 from hotline.extensions import limiter
 from hotline.services import citizen_auth
+from miniapp_api.auth import token_claims
 from privacy.blind_index import NormalisationError
 
 DEFAULT_LIMITS = {
@@ -37,8 +38,9 @@ DEFAULT_LIMITS = {
     # Lookup by number + query code: against enumeration and code guessing.
     "lookup_client": "20/hour;100/day",
     "lookup_order": "10/hour",
-    # A logged-in citizen reading their orders.
-    "read_client": "300/minute",
+    # A logged-in citizen reading their orders: keyed by the token's phone (the token is
+    # the identity; getting one costs an SMS login, limited above); a request without a
+    # valid token counts against its address instead.
     "read_phone": "120/minute",
     # Writes.
     "rate_phone": "20/hour",
@@ -65,17 +67,10 @@ def by_client() -> str:
 
 
 def _token_bidx() -> str | None:
-    if "limit_bidx" in g:
-        return g.limit_bidx
-    bidx = None
-    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
-    if scheme.lower() == "bearer" and token.strip():
-        try:
-            bidx = citizen_auth.read_token(token.strip()).phone_bidx
-        except Unauthorized:
-            bidx = None
-    g.limit_bidx = bidx
-    return bidx
+    try:
+        return token_claims().phone_bidx
+    except Unauthorized:
+        return None
 
 
 def _body_field(name: str) -> str:

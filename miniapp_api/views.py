@@ -15,7 +15,7 @@ from hotline.schemas import json_body
 from hotline.services import citizen_auth, citizen_orders, citizen_view
 from miniapp_api import bp, detail_cache, sms
 from miniapp_api import schemas as s
-from miniapp_api.auth import citizen_required
+from miniapp_api.auth import citizen_required, is_read_only_request
 from miniapp_api.limits import limit, too_many_requests
 from miniapp_api.openapi import doc
 from privacy.masking import mask_phone
@@ -27,7 +27,10 @@ AUTH, ORDERS = "登录", "我的工单"
 @bp.after_request
 def _commit_once(response):
     """The request commits once: when it succeeded, or when it failed in a way that must be
-    remembered (a wrong SMS code counts against the code's attempts)."""
+    remembered (a wrong SMS code counts against the code's attempts). A read-only request
+    has nothing to commit."""
+    if is_read_only_request():
+        return response
     if response.status_code < 400 or g.pop("commit_on_error", False):
         db.session.commit()
     else:
@@ -126,7 +129,6 @@ def me():
 # -- my orders ----------------------------------------------------------------------------
 @bp.get("/orders")
 @doc("我的工单", tag=ORDERS, query=s.MyOrdersIn, out=s.OrderPageOut, auth=True)
-@limit("read_client")
 @limit("read_phone")
 @citizen_required
 def my_orders():
@@ -151,7 +153,6 @@ def my_orders():
     description="办理时间线、承办单位与承办人、延期与退单、办理时限与剩余时间。"
     "个人信息一律脱敏；不属于本人的工单返回 404。",
 )
-@limit("read_client")
 @limit("read_phone")
 @citizen_required
 def order_detail(order_no: str):

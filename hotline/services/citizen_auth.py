@@ -167,7 +167,16 @@ def profile_phone(phone_bidx: str) -> str:
 
 # -- tokens -------------------------------------------------------------------------------
 def _serializer() -> URLSafeSerializer:
-    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt=TOKEN_SALT)
+    """One serializer per app and secret (building one derives its key)."""
+    app = current_app._get_current_object()  # noqa: SLF001
+    secret = app.config["SECRET_KEY"]
+    cached = app.extensions.get("citizen_token_serializer")
+    if cached is None or cached[0] != secret:
+        cached = app.extensions["citizen_token_serializer"] = (
+            secret,
+            URLSafeSerializer(secret, salt=TOKEN_SALT),
+        )
+    return cached[1]
 
 
 def issue_token(bidx: str, now: datetime | None = None) -> tuple[str, CitizenSession]:
@@ -197,12 +206,11 @@ _REVOKED = select(CitizenTokenRevocation.token_id).where(
 )
 
 
-def session_for_token(token: str, now: datetime | None = None) -> CitizenSession:
-    """A live session: signed, unexpired and not logged out."""
-    session = read_token(token, now)
-    if db.session.execute(_REVOKED, {"token_id": session.token_id}).first() is not None:
+def refuse_revoked(session: CitizenSession) -> None:
+    """Raise 401 when the session was ended by logout."""
+    row = db.session.connection().execute(_REVOKED, {"token_id": session.token_id}).first()
+    if row is not None:
         raise Unauthorized("您已退出登录，请重新登录", code="token_revoked")
-    return session
 
 
 def revoke(session: CitizenSession) -> None:

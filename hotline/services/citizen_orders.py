@@ -100,7 +100,8 @@ def own_order(phone_bidx: str, order_no: str, *, for_update: bool = False) -> Or
 def own_order_head(phone_bidx: str, order_no: str):
     """The caller's order as one light row: its id, the columns the time limits depend on,
     and the sequence number of its last event, which changes with every step (a version)."""
-    head = db.session.execute(_HEAD, {"order_no": order_no, "phone_bidx": phone_bidx}).first()
+    params = {"order_no": order_no, "phone_bidx": phone_bidx}
+    head = db.session.connection().execute(_HEAD, params).first()
     if head is None:
         raise NotFound(NOT_FOUND_MESSAGE, code="order_not_found")
     return head

@@ -49,8 +49,7 @@ FAMILIES = {
     "login_client": ("post", "/auth/token", lambda w: {"phone": PHONE, "code": "000000"}),
     "session_client": ("get", "/me", None),
     "lookup_client": ("post", "/lookup", lambda w: {"order_no": "1", "query_code": "00000000"}),
-    "read_phone": ("get", "/orders", None),
-    "read_client": ("get", "/orders/{no}", None),
+    "read_phone": ("get", "/orders/{no}", None),
     "rate_order": (
         "post",
         "/orders/{no}/rating",
@@ -120,6 +119,21 @@ def test_reads_are_limited_per_logged_in_phone(make_citizen_app):
     resp = client.get(f"{API}/orders", headers=mine, environ_base={"REMOTE_ADDR": "192.0.2.3"})
     assert resp.status_code == 429
     assert client.get(f"{API}/orders", headers=theirs).status_code == 200
+
+
+def test_reads_without_a_valid_token_are_limited_per_address(make_citizen_app):
+    client = make_citizen_app(limits={"read_phone": "2/minute"}).test_client()
+    forged = {"Authorization": "Bearer not-a-token"}
+
+    def read(addr, headers):
+        return client.get(f"{API}/orders", headers=headers, environ_base={"REMOTE_ADDR": addr})
+
+    assert read("192.0.2.1", {}).status_code == 401
+    assert read("192.0.2.1", forged).status_code == 401
+    resp = read("192.0.2.1", forged)
+    assert resp.status_code == 429
+    assert resp.get_json()["error"]["code"] == "rate_limited"
+    assert read("192.0.2.2", forged).status_code == 401  # another address has its own count
 
 
 def test_rating_is_limited_per_order_number(make_citizen_app, world):
