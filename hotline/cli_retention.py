@@ -22,15 +22,16 @@ retention_cli = AppGroup("retention", help="Erase personal data after the retent
 @click.option("--batch-size", default=500, show_default=True, type=click.IntRange(1, 10_000))
 @click.option("--dry-run", is_flag=True, help="Only count the orders that would be erased.")
 def erase_command(years: int | None, batch_size: int, dry_run: bool) -> None:
-    """Erase the personal fields of orders closed more than N years ago; statistics stay."""
+    """Erase the personal fields of orders that ended more than N years ago, and the
+    profiles of citizens not logged in since; statistics stay."""
     result = retention.erase_expired(
         db.session, years=years, batch_size=batch_size, dry_run=dry_run
     )
     verb = "would erase" if dry_run else "erased"
-    click.echo(
-        f"{verb} personal data of {result.erased} orders closed before "
-        f"{result.cutoff.date().isoformat()}"
-    )
+    cutoff = result.cutoff.date().isoformat()
+    click.echo(f"{verb} personal data of {result.erased} orders ended before {cutoff}")
+    click.echo(f"{verb} {result.profiles} citizen profiles not logged in since {cutoff}")
+    click.echo(f"{verb} {result.login_rows} expired login codes and token revocations")
 
 
 def register_retention_cli(app: Flask) -> None:

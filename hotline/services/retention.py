@@ -1,4 +1,9 @@
-"""Retention: erasing the personal data of orders closed longer ago than the retention period.
+"""Retention: erasing the personal data of orders that ended longer ago than the retention
+period, and of citizens who have not logged in for as long.
+
+An order has ended when it was archived (归档, ``closed_at``), or when it was answered
+directly or completed and then nothing more happened to it: an order left unarchived is not
+kept for ever. An order still being handled is never erased, however old.
 
 Erased: the five personal fields, the blind indexes and content fingerprint that could link
 the order to a person, the internal notes of its events and the comments of its ratings.
@@ -10,17 +15,23 @@ to them, done with a plain UPDATE and recorded in the access log.
 Each erased order gets its own access-log entry (action ``erase``): the log is searched by
 order, and an officer asking "who touched this order's personal data" must see the erasure
 as the last word; one entry per order costs one small row next to a much larger order.
+
+Citizen profiles (the sealed phone kept to fill in new submissions) of phones not logged in
+since the cutoff are deleted, one access-log entry per batch; the citizen simply logs in
+again. Login leftovers that protect nothing any more go too: SMS codes expired a day ago
+and revocations of tokens that have expired anyway.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import func, select, update
+from sqlalchemy import and_, delete, exists, func, or_, select, update
 from sqlalchemy.orm import Session
 
+from hotline.models.citizen import CitizenProfile, CitizenTokenRevocation, SmsCode
 from hotline.models.enums import OrderStatus
 from hotline.models.orders import PERSONAL_FIELDS, Order, OrderEvent, Rating
 from privacy.accesslog import ACTION_ERASE, AccessContext, append_entry
@@ -40,11 +51,16 @@ ERASED_FIELDS = (
 )
 
 
+SMS_CODE_KEEP = timedelta(days=1)
+
+
 @dataclass
 class RetentionResult:
     cutoff: datetime
     erased: int
     dry_run: bool
+    profiles: int = 0
+    login_rows: int = 0
 
 
 def retention_years() -> int:
@@ -59,10 +75,19 @@ def cutoff_for(years: int, now: datetime) -> datetime:
 
 
 def _expired(cutoff: datetime):
+    touched_since = exists().where(
+        OrderEvent.order_id == Order.id, OrderEvent.occurred_at >= cutoff
+    )
     return select(Order.id, Order.uuid, Order.order_no).where(
-        Order.status == OrderStatus.CLOSED,
-        Order.closed_at < cutoff,
         Order.personal_erased_at.is_(None),
+        or_(
+            and_(Order.status == OrderStatus.CLOSED, Order.closed_at < cutoff),
+            and_(
+                Order.status.in_((OrderStatus.ANSWERED, OrderStatus.COMPLETED)),
+                Order.received_at < cutoff,
+                ~touched_since,
+            ),
+        ),
     )
 
 
@@ -111,6 +136,39 @@ def erase_orders(session: Session, rows, *, now: datetime) -> None:
         )
 
 
+def _idle_profiles(cutoff: datetime):
+    last_seen = func.coalesce(CitizenProfile.last_login_at, CitizenProfile.created_at)
+    return select(CitizenProfile.id, CitizenProfile.uuid).where(last_seen < cutoff)
+
+
+def _login_leftovers(now: datetime):
+    """(table, condition) of login rows that protect nothing any more."""
+    return (
+        (SmsCode, SmsCode.expires_at < now - SMS_CODE_KEEP),
+        (CitizenTokenRevocation, CitizenTokenRevocation.expires_at < now),
+    )
+
+
+def _count(session: Session, query) -> int:
+    return session.scalar(select(func.count()).select_from(query.subquery()))
+
+
+def erase_profiles(session: Session, rows) -> None:
+    """Delete the given ``(id, uuid)`` citizen profiles and log it in one entry. Flushes."""
+    if not rows:
+        return
+    session.execute(delete(CitizenProfile).where(CitizenProfile.id.in_([r.id for r in rows])))
+    append_entry(
+        session,
+        runtime().ring,
+        AccessContext.for_system("retention", purpose=PURPOSE),
+        action=ACTION_ERASE,
+        records=[f"citizen_profiles:{row.uuid}" for row in rows],
+        fields=("citizen_profiles.phone", "citizen_profiles.phone_bidx"),
+        value_hashes={},
+    )
+
+
 def erase_expired(
     session: Session,
     *,
@@ -119,7 +177,8 @@ def erase_expired(
     batch_size: int = 500,
     dry_run: bool = False,
 ) -> RetentionResult:
-    """Erase every order closed more than ``years`` ago, committing batch by batch.
+    """Erase every order that ended more than ``years`` ago and every citizen profile idle
+    as long, committing batch by batch.
 
     A maintenance task, so it commits itself: each batch (orders, events, ratings and their
     log entries) is one transaction, keeping locks short while the service runs.
@@ -130,8 +189,18 @@ def erase_expired(
     now = now or utcnow()
     cutoff = cutoff_for(years, now)
     if dry_run:
-        return RetentionResult(cutoff, count_expired(session, cutoff), True)
-    erased = 0
+        leftovers = sum(
+            session.scalar(select(func.count()).select_from(model).where(condition))
+            for model, condition in _login_leftovers(now)
+        )
+        return RetentionResult(
+            cutoff,
+            count_expired(session, cutoff),
+            True,
+            profiles=_count(session, _idle_profiles(cutoff)),
+            login_rows=leftovers,
+        )
+    erased = profiles = 0
     while True:
         rows = session.execute(_expired(cutoff).order_by(Order.id).limit(batch_size)).all()
         if not rows:
@@ -139,5 +208,19 @@ def erase_expired(
         erase_orders(session, rows, now=now)
         session.commit()
         erased += len(rows)
+    while True:
+        rows = session.execute(
+            _idle_profiles(cutoff).order_by(CitizenProfile.id).limit(batch_size)
+        ).all()
+        if not rows:
+            break
+        erase_profiles(session, rows)
+        session.commit()
+        profiles += len(rows)
+    login_rows = sum(
+        session.execute(delete(model).where(condition)).rowcount
+        for model, condition in _login_leftovers(now)
+    )
+    session.commit()
     session.expire_all()
-    return RetentionResult(cutoff, erased, False)
+    return RetentionResult(cutoff, erased, False, profiles=profiles, login_rows=login_rows)

@@ -127,3 +127,84 @@ def test_cutoff_handles_leap_day():
     from datetime import UTC, datetime
 
     assert cutoff_for(3, datetime(2028, 2, 29, tzinfo=UTC)) == datetime(2025, 2, 28, tzinfo=UTC)
+
+
+def _backdate(order, days_ago: int) -> None:
+    """Move an order and all its events ``days_ago`` into the past (events are append-only
+    for the services; a test may rewrite their times with SQL)."""
+    at = utcnow() - timedelta(days=days_ago)
+    order.received_at = at
+    db.session.flush()
+    db.session.execute(
+        OrderEvent.__table__.update()
+        .where(OrderEvent.__table__.c.order_id == order.id)
+        .values(occurred_at=at)
+    )
+
+
+def test_answered_or_completed_orders_left_unarchived_are_erased_too(app, make_order):
+    answered = make_order({"phone": "13900004444"}, content="咨询供暖时间")
+    answered.status = OrderStatus.ANSWERED
+    completed = make_order({"phone": "13900005555"}, content="井盖缺失")
+    completed.status = OrderStatus.COMPLETED
+    completed.completed_at = utcnow() - timedelta(days=4 * 365)
+    touched = make_order({"phone": "13900006666"}, content="楼道堆物")
+    touched.status = OrderStatus.COMPLETED
+    handling = make_order({"phone": "13900007777"}, content="违章建筑")
+    handling.status = OrderStatus.ACCEPTED
+    for order in (answered, completed, touched, handling):
+        _backdate(order, 4 * 365)
+    append_event(touched, EventType.FOLLOWED_UP, SYSTEM, public_note="回访：已解决")
+    db.session.commit()
+
+    assert erase_expired(db.session, years=3, dry_run=True).erased == 2
+    assert erase_expired(db.session, years=3).erased == 2
+    for order, erased in ((answered, True), (completed, True), (touched, False), (handling, False)):
+        db.session.refresh(order)
+        assert (order.requester_phone is None) is erased, order.status
+        assert (order.personal_erased_at is not None) is erased
+
+
+def test_idle_citizen_profiles_and_login_leftovers_go(app, cipher, ring, runner):
+    from hotline.models.citizen import CitizenProfile, CitizenTokenRevocation, SmsCode
+
+    now = utcnow()
+
+    def profile(bidx: str, phone: str, days_ago: int) -> CitizenProfile:
+        row = CitizenProfile(phone_bidx=bidx, created_at=now - timedelta(days=days_ago))
+        row.last_login_at = now - timedelta(days=days_ago)
+        seal_field(cipher, row, "phone", phone)
+        db.session.add(row)
+        return row
+
+    idle = profile("idle", "13900008888", 4 * 365)
+    profile("active", "13900009999", 3)
+    old = now - timedelta(days=2)
+    db.session.add_all(
+        [
+            SmsCode(phone_bidx="active", code_hash="0" * 64, created_at=old, expires_at=old),
+            SmsCode(phone_bidx="active", code_hash="1" * 64, expires_at=now + timedelta(minutes=5)),
+            CitizenTokenRevocation(token_id="gone", expires_at=now - timedelta(hours=1)),
+            CitizenTokenRevocation(token_id="live", expires_at=now + timedelta(hours=1)),
+        ]
+    )
+    db.session.commit()
+    idle_uuid = idle.uuid
+
+    result = runner.invoke(args=["retention", "erase", "--dry-run"])
+    assert result.exit_code == 0, result.output
+    assert "would erase 1 citizen profiles" in result.output
+    assert "would erase 2 expired login codes and token revocations" in result.output
+    assert db.session.scalar(select(func.count(CitizenProfile.id))) == 2
+
+    result = runner.invoke(args=["retention", "erase"])
+    assert result.exit_code == 0, result.output
+    assert "erased 1 citizen profiles" in result.output
+    db.session.expire_all()
+    assert db.session.scalars(select(CitizenProfile.phone_bidx)).all() == ["active"]
+    assert db.session.scalar(select(func.count(SmsCode.id))) == 1
+    assert db.session.scalars(select(CitizenTokenRevocation.token_id)).all() == ["live"]
+    entry = db.session.scalars(select(AccessLogEntry)).one()
+    assert entry.action == "erase"
+    assert entry.records == f"citizen_profiles:{idle_uuid}"
+    assert verify_chain(db.session, ring).ok
