@@ -17,7 +17,8 @@ bp = Blueprint("console", __name__, url_prefix="/privacy/console")
 
 DEFAULTS = {
     "CONSOLE_IDLE_MINUTES": 15,
-    "CONSOLE_MAX_FAILURES": 5,
+    "CONSOLE_MAX_FAILURES": 5,  # per username and client address
+    "CONSOLE_MAX_FAILURES_TOTAL": 50,  # per username, all addresses together
     "CONSOLE_LOCKOUT_MINUTES": 15,
     "CONSOLE_ANOMALY_READS_PER_HOUR": 30,
     "CONSOLE_ANOMALY_READS_PER_DAY": 200,

@@ -13,7 +13,7 @@ import hmac
 import secrets
 import time
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from cryptography.hazmat.primitives.hashes import SHA1
 from cryptography.hazmat.primitives.twofactor import InvalidToken
@@ -108,28 +108,42 @@ def _record(username: str, user_id: int | None, outcome: str) -> ConsoleLogin:
     return row
 
 
-def _locked(username: str) -> bool:
-    """Too many failures since the last success, within the lockout window."""
-    cfg = current_app.config
-    since = utcnow() - timedelta(minutes=cfg["CONSOLE_LOCKOUT_MINUTES"])
+def _failures(username: str, since: datetime, addr: str | None = None) -> int:
+    """Wrong passwords and codes typed for ``username`` since ``since`` (or the last
+    success after it), from ``addr`` when given, else from anywhere."""
+    same = [ConsoleLogin.username == username]
+    if addr is not None:
+        same.append(ConsoleLogin.client_addr == addr)
     last_ok = db.session.scalar(
-        select(func.max(ConsoleLogin.occurred_at)).where(
-            ConsoleLogin.username == username, ConsoleLogin.outcome == "ok"
-        )
+        select(func.max(ConsoleLogin.occurred_at)).where(*same, ConsoleLogin.outcome == "ok")
     )
     if last_ok is not None and last_ok > since:
         since = last_ok
-    failures = db.session.scalar(
+    return db.session.scalar(
         select(func.count())
         .select_from(ConsoleLogin)
         .where(
-            ConsoleLogin.username == username,
+            *same,
             ConsoleLogin.success.is_(False),
             ConsoleLogin.outcome.in_(("bad_password", "bad_totp")),
             ConsoleLogin.occurred_at > since,
         )
     )
-    return failures >= cfg["CONSOLE_MAX_FAILURES"]
+
+
+def _locked(username: str) -> bool:
+    """Too many failures within the lockout window: ``CONSOLE_MAX_FAILURES`` from this
+    address, or ``CONSOLE_MAX_FAILURES_TOTAL`` from all addresses together.
+
+    Counting per address first means that someone who knows an officer's username cannot
+    lock the officer out from elsewhere with five wrong passwords; the total still stops
+    guessing spread over many addresses.
+    """
+    cfg = current_app.config
+    since = utcnow() - timedelta(minutes=cfg["CONSOLE_LOCKOUT_MINUTES"])
+    if _failures(username, since, request.remote_addr) >= cfg["CONSOLE_MAX_FAILURES"]:
+        return True
+    return _failures(username, since) >= cfg["CONSOLE_MAX_FAILURES_TOTAL"]
 
 
 def _check_credentials(user: StaffUser | None, password: str, code: str) -> None:

@@ -44,11 +44,18 @@ def enroll(world):
 def login_form(client):
     """POST the login form (fetching its CSRF token first); returns the response."""
 
-    def post(username: str, code: str, password: str = PASSWORD, next_path: str = ""):
+    def post(
+        username: str,
+        code: str,
+        password: str = PASSWORD,
+        next_path: str = "",
+        addr: str = "127.0.0.1",
+    ):
         page = client.get("/privacy/console/login")
         url = "/privacy/console/login" + (f"?next={next_path}" if next_path else "")
         return client.post(
             url,
+            environ_base={"REMOTE_ADDR": addr},
             data={
                 "csrf_token": csrf_of(page.get_data(as_text=True)),
                 "username": username,

@@ -67,6 +67,31 @@ def test_five_failures_lock_the_account(client, enroll, login_form):
     assert outcomes()[-1] == "locked"
 
 
+def test_a_lockout_holds_for_the_guessing_address_not_for_the_officer_elsewhere(
+    app, client, enroll, login_form
+):
+    secret = enroll()
+    for _ in range(5):
+        resp = login_form("privacy", "", password="wrong-password-1", addr="203.0.113.9")
+        assert resp.status_code == 401
+    locked = login_form("privacy", totp_now(secret), addr="203.0.113.9")
+    assert "已临时锁定" in locked.get_data(as_text=True)
+    # The officer, at the office, still gets in.
+    assert login_form("privacy", totp_now(secret), addr="198.51.100.7").status_code == 302
+
+
+def test_guessing_spread_over_many_addresses_locks_the_username(app, enroll, login_form):
+    secret = enroll()
+    app.config["CONSOLE_MAX_FAILURES_TOTAL"] = 8
+    for i in range(8):
+        resp = login_form("privacy", "", password="wrong-password-1", addr=f"203.0.113.{i}")
+        assert resp.status_code == 401
+        assert "已临时锁定" not in resp.get_data(as_text=True)
+    locked = login_form("privacy", totp_now(secret), addr="198.51.100.7")
+    assert locked.status_code == 401
+    assert "已临时锁定" in locked.get_data(as_text=True)
+
+
 def test_idle_session_expires(client, officer):
     assert client.get("/privacy/console/").status_code == 200
     with client.session_transaction() as sess:
