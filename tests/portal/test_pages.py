@@ -47,6 +47,14 @@ def test_index_lists_reports_by_year(client, publish):
     assert 'href="/reports/2024"' in html
 
 
+def test_every_portal_page_leads_citizens_to_their_own_requests(client, publish):
+    publish("2025")
+    for path in ("/reports/", "/reports/2025"):
+        html = client.get(path, follow_redirects=True).get_data(as_text=True)
+        assert '<a href="/m/">查询我的诉求</a>' in html
+    assert client.get("/m/").status_code == 200
+
+
 def test_report_page_has_sections_charts_tables_and_methodology(client, publish):
     edition = publish("2025")
     resp = client.get("/reports/2025/v1")
