@@ -12,12 +12,22 @@ from sqlalchemy import func, select
 
 from hotline.extensions import db
 from hotline.models.citizen import CitizenProfile, SmsCode
-from hotline.services import citizen_auth
+from hotline.services import citizen_auth, lifecycle
+from hotline.services.actors import Actor
 from privacy.blind_index import blind_index
 from privacy.keyring import KeyRing
 from privacy.orm import utcnow
 from privacy.runtime import runtime
-from tests.miniapp.helpers import API, OTHER_PHONE, OUTBOX, PHONE, last_code, request_code
+from tests.miniapp.helpers import (
+    API,
+    OTHER_PHONE,
+    OUTBOX,
+    PHONE,
+    last_code,
+    login,
+    make_order,
+    request_code,
+)
 
 
 def _verify(client, code, phone=PHONE):
@@ -235,3 +245,29 @@ def test_development_mode_shows_the_code_and_production_never(make_citizen_app, 
     page = prod.test_client().get("/m/").get_data(as_text=True)
     assert "开发模式" not in page
     assert 'data-dev=""' in page
+
+
+def test_a_worker_sees_logout_and_new_steps_at_once(make_citizen_app, world):
+    """As deployed: each request on its own (no app context around it), reads outside a
+    transaction, rendered views reused per worker. A logout and a new step still show on
+    the very next request."""
+    order = make_order(world, state="accepted")
+    worker = make_citizen_app().test_client()
+    headers = login(worker)
+    url = f"{API}/orders/{order.order_no}"
+    first = worker.get(url, headers=headers)
+    assert first.status_code == 200
+    assert worker.get(url, headers=headers).get_json() == first.get_json()  # reused view
+
+    lifecycle.complete(order, Actor.of(world.users["h_wangjing"]), "已更换电梯主板，恢复运行。")
+    db.session.commit()
+    after = worker.get(url, headers=headers).get_json()
+    assert after["status"] == "completed"
+    assert after["timeline"][-1]["label"] == "办结"
+    assert len(after["timeline"]) == len(first.get_json()["timeline"]) + 1
+
+    assert worker.post(f"{API}/auth/logout", headers=headers).status_code == 204
+    for path in (url, f"{API}/orders", f"{API}/me"):
+        resp = worker.get(path, headers=headers)
+        assert resp.status_code == 401, path
+        assert resp.get_json()["error"]["code"] == "token_revoked"
