@@ -63,10 +63,12 @@ def bench_app():
     - ``/bench/query``: one primary-key read of an order through the app's session,
       outside a transaction, as the citizen GET routes read;
     - ``/bench/auth``: the citizen authentication alone (token signature, then the
-      revocation table), no limit.
+      revocation table), no limit;
+    - ``/bench/minimum``: one limit and one read together: the least a request can do that
+      counts its limit and asks the database anything (whether the token was revoked,
+      whether the order changed).
 
-    Each is a floor: a citizen read does all of the last three, so it cannot be cheaper
-    than any of them.
+    Each is a floor: a citizen read does all of them, so it cannot be cheaper than any.
     """
     from flask import jsonify
     from sqlalchemy import text
@@ -94,15 +96,17 @@ def bench_app():
         db.session.execute(text("SELECT id FROM orders WHERE id = 1")).first()
         return jsonify(answer)
 
+    @app.get("/bench/minimum")
+    @limiter.limit(BENCH_LIMIT, key_func=by_client)
+    def minimum():
+        return query()
+
     @app.get("/bench/auth")
     @citizen_required
     def authenticated():
         return jsonify(answer)
 
     return app
-
-
-FLOORS = ("limit", "query", "auth")
 
 
 def server_env(url: str, redis: str) -> dict:
@@ -333,7 +337,7 @@ def check_answers(base: str, pairs) -> None:
     import urllib.request
 
     token, order_no = pairs[0]
-    routes = ("/bench/bare", "/bench/limit", "/bench/query", "/bench/auth")
+    routes = ("/bench/bare", "/bench/limit", "/bench/query", "/bench/minimum", "/bench/auth")
     for path in (*routes, f"/api/v1/orders/{order_no}", "/api/v1/orders"):
         req = urllib.request.Request(base + path, headers={"Authorization": f"Bearer {token}"})
         with urllib.request.urlopen(req, timeout=10) as resp:  # noqa: S310  (localhost)
@@ -357,6 +361,7 @@ def measure(args, pairs) -> dict:
             "bare": (base + "/bench/bare", None),
             "limit": (base + "/bench/limit", None),
             "query": (base + "/bench/query", None),
+            "minimum": (base + "/bench/minimum", None),
             "auth": (base, auth_only),
             "detail": (base, lua_script(pairs, '"/api/v1/orders/" .. p[2]', 1)),
             "detail_repeat": (
