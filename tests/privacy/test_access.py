@@ -264,7 +264,7 @@ def test_orm_refuses_to_change_or_delete_entries(app, make_order, staff):
     db.session.rollback()
 
 
-def test_postgresql_trigger_refuses_update_and_delete(app, make_order, staff):
+def test_postgresql_trigger_refuses_update_delete_and_truncate(app, make_order, staff):
     if db.engine.dialect.name != "postgresql":
         pytest.skip("the trigger exists on PostgreSQL only")
     from sqlalchemy.exc import DBAPIError
@@ -273,7 +273,12 @@ def test_postgresql_trigger_refuses_update_and_delete(app, make_order, staff):
     _, ctx = staff("agent")
     reveal(db.session, order, ["requester_phone"], ctx=ctx)
     db.session.commit()
-    for sql in ("UPDATE access_log SET purpose = 'x'", "DELETE FROM access_log"):
+    for sql in (
+        "UPDATE access_log SET purpose = 'x'",
+        "DELETE FROM access_log",
+        "TRUNCATE access_log",
+        "TRUNCATE access_log CASCADE",
+    ):
         with pytest.raises(DBAPIError, match="append-only"), db.engine.begin() as conn:
             conn.execute(text(sql))
     assert verify_chain(db.session, app.extensions["privacy"].ring).ok
