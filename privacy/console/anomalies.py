@@ -5,6 +5,9 @@
 - reads outside working hours (``CONSOLE_WORK_HOURS``, Beijing time);
 - reads of confidential orders;
 - reads by a handler of an order not assigned to the handler's unit.
+
+Each list shows the newest ``LIMIT`` (200) entries and says how many there are in all, so
+that a cut list is never taken for the whole.
 """
 
 from __future__ import annotations
@@ -41,69 +44,75 @@ class Burst:
 
 
 @dataclass
+class Section:
+    rows: list
+    total: int
+
+    @property
+    def cut(self) -> bool:
+        return self.total > len(self.rows)
+
+
+@dataclass
 class Report:
     since: datetime
-    bursts: list[Burst]
-    off_hours: list[AccessLogEntry]
-    confidential: list[AccessLogEntry]
-    unassigned: list[AccessLogEntry]
+    bursts: Section
+    off_hours: Section
+    confidential: Section
+    unassigned: Section
+
+
+def _section(stmt) -> Section:
+    """The newest ``LIMIT`` entries matching ``stmt`` and how many match in all."""
+    total = db.session.scalar(select(func.count()).select_from(stmt.subquery()))
+    rows = list(db.session.scalars(stmt.order_by(E.seq.desc()).limit(LIMIT)))
+    return Section(rows, total)
 
 
 def _reads(since: datetime):
     return and_(E.action == ACTION_REVEAL, E.occurred_at >= since)
 
 
-def bursts(since: datetime) -> list[Burst]:
+def bursts(since: datetime) -> Section:
     cfg = current_app.config
-    out = []
+    out, total = [], 0
     for per, bucket, limit in (
         ("小时", _local("%Y-%m-%d %H", "YYYY-MM-DD HH24"), cfg["CONSOLE_ANOMALY_READS_PER_HOUR"]),
         ("天", _local("%Y-%m-%d", "YYYY-MM-DD"), cfg["CONSOLE_ANOMALY_READS_PER_DAY"]),
     ):
-        rows = db.session.execute(
+        stmt = (
             select(E.actor, bucket.label("period"), func.count().label("n"))
             .where(_reads(since))
             .group_by(E.actor, bucket)
             .having(func.count() > limit)
-            .order_by(func.count().desc())
-            .limit(LIMIT)
         )
+        total += db.session.scalar(select(func.count()).select_from(stmt.subquery()))
+        rows = db.session.execute(stmt.order_by(func.count().desc()).limit(LIMIT))
         out += [Burst(r.actor, r.period, r.n, per) for r in rows]
-    return out
+    return Section(out, total)
 
 
-def off_hours(since: datetime) -> list[AccessLogEntry]:
+def off_hours(since: datetime) -> Section:
     start, end = current_app.config["CONSOLE_WORK_HOURS"]
     hour = _local("%H", "HH24")
-    stmt = (
-        select(E)
-        .where(_reads(since), (hour < f"{start:02d}") | (hour >= f"{end:02d}"))
-        .order_by(E.seq.desc())
-        .limit(LIMIT)
+    return _section(
+        select(E).where(_reads(since), (hour < f"{start:02d}") | (hour >= f"{end:02d}"))
     )
-    return list(db.session.scalars(stmt))
 
 
-def confidential(since: datetime) -> list[AccessLogEntry]:
-    stmt = (
+def confidential(since: datetime) -> Section:
+    return _section(
         select(E)
         .join(Order, Order.id == E.order_id)
         .where(_reads(since), Order.confidential.is_(True), E.role != "privacy_officer")
-        .order_by(E.seq.desc())
-        .limit(LIMIT)
     )
-    return list(db.session.scalars(stmt))
 
 
-def unassigned(since: datetime) -> list[AccessLogEntry]:
+def unassigned(since: datetime) -> Section:
     assigned = exists().where(Assignment.order_id == E.order_id, Assignment.unit_id == E.unit_id)
-    stmt = (
-        select(E)
-        .where(_reads(since), E.role == "handler", E.order_id.is_not(None), ~assigned)
-        .order_by(E.seq.desc())
-        .limit(LIMIT)
+    return _section(
+        select(E).where(_reads(since), E.role == "handler", E.order_id.is_not(None), ~assigned)
     )
-    return list(db.session.scalars(stmt))
 
 
 def report(days: int | None = None) -> Report:

@@ -67,3 +67,18 @@ def test_quiet_log_has_no_anomalies(client, officer):
     html = client.get("/privacy/console/anomalies").get_data(as_text=True)
     assert html.count("无</td>") == 1
     assert "没有符合条件的记录" in html
+
+
+def test_a_cut_list_says_how_many_there_are_in_all(
+    client, officer, make_order, read_at, monkeypatch
+):
+    order = make_order()
+    for hour in (22, 23, 6):
+        read_at(hour, "dispatcher", order)
+    read_at(10, "dispatcher", order)
+    monkeypatch.setattr("privacy.console.anomalies.LIMIT", 2)
+    html = client.get("/privacy/console/anomalies").get_data(as_text=True)
+    off_hours = section(html, "工作时间以外的查看")
+    assert "共 3 条，仅列出最新的 2 条" in off_hours
+    assert off_hours.count(f">{order.order_no}<") == 2
+    assert "共 0 条</p>" in section(html, "查看保密工单")
