@@ -24,6 +24,7 @@ demo-data: install
 	$(BIN)/flask db upgrade
 	$(BIN)/flask hotline seed
 	$(BIN)/flask hotline demo --orders 10000 --if-empty
+	$(BIN)/flask hotline demo-reads --if-empty
 	$(BIN)/flask portal demo
 	$(BIN)/flask citizen demo
 

@@ -89,5 +89,23 @@ def demo_command(orders: int, year: int | None, seed: int, if_empty: bool, progr
     click.echo(stats.summary())
 
 
+@hotline_cli.command("demo-reads")
+@click.option("--days", default=7, show_default=True, type=click.IntRange(1, 90))
+@click.option("--per-day", default=60, show_default=True, type=click.IntRange(1, 10_000))
+@click.option("--if-empty", is_flag=True, help="Do nothing if the access log has entries.")
+def demo_reads_command(days: int, per_day: int, if_empty: bool) -> None:
+    """Record a week of staff reads of demo orders in the access log (with a few the
+    privacy console flags), as the staff API would."""
+    from hotline.synth.reads import record_demo_reads
+    from privacy.models import AccessLogEntry
+
+    if current_app.config["HOTLINE_ENV"] == "production":
+        raise click.ClickException("demo reads are for demo data, not for production")
+    if if_empty and db.session.scalar(select(func.count()).select_from(AccessLogEntry)):
+        click.echo("the access log has entries; nothing recorded")
+        return
+    click.echo(f"access log: {record_demo_reads(days, per_day)} demo reads recorded")
+
+
 def register_cli(app: Flask) -> None:
     app.cli.add_command(hotline_cli)

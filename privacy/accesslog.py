@@ -57,6 +57,9 @@ class AccessContext:
     purpose: str | None = None
     client_addr: str | None = None
     request_id: str | None = None
+    # When the read happened; ``None`` means now. Set only when recording reads that
+    # happened before they reach the log (imports, demo data); the services never do.
+    occurred_at: datetime | None = None
 
     @classmethod
     def for_staff(cls, user_id: int, role: str, unit_id: int | None = None, **kw):
@@ -192,7 +195,7 @@ def append_entry(
         head = _claim_next(session)
         entry = AccessLogEntry(
             seq=head.last_seq,
-            occurred_at=utcnow(),
+            occurred_at=ctx.occurred_at or utcnow(),
             action=action,
             actor=ctx.actor,
             role=ctx.role,

@@ -323,3 +323,43 @@ def test_fast_fingerprint_equals_the_services_simhash():
     samples.append("很长的诉求" * 400)
     for sample in samples:
         assert fingerprinter.simhash(sample) == simhash(sample, key), sample
+
+
+def test_demo_reads_give_the_privacy_console_something_true_to_show(beijing, runner):
+    from hotline.models.units import StaffUser
+    from privacy.accesslog import verify_chain
+    from privacy.console import anomalies
+    from privacy.models import AccessLogEntry
+
+    generate_orders(800, seed=5, progress=False)
+    result = runner.invoke(args=["hotline", "demo-reads", "--days", "5", "--per-day", "20"])
+    assert result.exit_code == 0, result.output
+    entries = db.session.scalars(select(AccessLogEntry).order_by(AccessLogEntry.seq)).all()
+    assert len(entries) > 100
+    assert f"access log: {len(entries)} demo reads recorded" in result.output
+    assert verify_chain(db.session, runtime().ring).ok
+    times = [e.occurred_at for e in entries]
+    assert times == sorted(times)
+    assert times[-1] < utcnow()
+
+    # Every read is one the role matrix allows: agents what they entered, handlers the
+    # phone of an order assigned to their unit.
+    users = {f"staff:{u.id}": u for u in db.session.scalars(select(StaffUser))}
+    assert {e.role for e in entries} == {"agent", "handler"}
+    for entry in entries:
+        user, order = users[entry.actor], db.session.get(Order, entry.order_id)
+        if entry.role == "agent":
+            assert order.created_by_id == user.id
+        else:
+            assert entry.role == "handler"
+            assert entry.fields == "orders.requester_phone"
+            assert not order.confidential
+            units = {a.unit_id for a in order.assignments if a.state.value != "returned"}
+            assert user.unit_id in units
+
+    report = anomalies.report(days=7)
+    assert report.bursts.total >= 1
+    assert report.off_hours.total >= 2
+    assert report.unassigned.total == 0
+    again = runner.invoke(args=["hotline", "demo-reads", "--if-empty"])
+    assert "nothing recorded" in again.output
