@@ -94,6 +94,8 @@ def register_error_handlers(app: Flask) -> None:
         response = error_body(status, code, HTTP_MESSAGES.get(status, exc.description or ""))
         if status == 429 and getattr(exc, "retry_after", None):
             response[0].headers["Retry-After"] = str(exc.retry_after)
+        if status == 405 and getattr(exc, "valid_methods", None):  # RFC 9110: say what is
+            response[0].headers["Allow"] = ", ".join(exc.valid_methods)
         return response
 
     @app.errorhandler(Exception)

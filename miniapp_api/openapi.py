@@ -80,6 +80,16 @@ def doc(summary: str, *, tag: str, **kw):
     return decorator
 
 
+PATH_PARAMETERS = {
+    "order_no": {
+        "type": "string",
+        "pattern": "^[0-9]{14}$",
+        "description": "工单编号：受理日期（8位）加6位序号",
+        "example": "20261122000123",
+    },
+}
+
+
 def _operation(rule, info: ApiDoc) -> dict:
     op: dict = {
         "summary": info.summary,
@@ -89,8 +99,13 @@ def _operation(rule, info: ApiDoc) -> dict:
     if info.description:
         op["description"] = info.description
     params = [
-        {"in": "path", "name": name, "required": True, "schema": {"type": "string"}}
-        for name in rule.arguments
+        {
+            "in": "path",
+            "name": name,
+            "required": True,
+            "schema": PATH_PARAMETERS.get(name, {"type": "string"}),
+        }
+        for name in sorted(rule.arguments)
     ]
     if info.query is not None:
         params.append({"in": "query", "schema": info.query})

@@ -32,17 +32,28 @@ ADDRESS_MAX = 200
 _MOBILE = re.compile(r"1[3-9]\d{9}")
 
 
+PHONE_MESSAGE = "请输入正确的11位手机号码"
+
+
 class Phone(fields.String):
     """A mainland mobile number, normalised (spaces, +86 and full-width digits allowed)."""
 
+    def __init__(self, **kwargs):
+        # The validator only documents the bounds; _deserialize checks them on the raw text.
+        kwargs.setdefault("validate", validate.Length(min=11, max=24, error=PHONE_MESSAGE))
+        meta = {"description": "11位手机号码，可带 +86、空格或连字符", **kwargs.pop("metadata", {})}
+        super().__init__(metadata=meta, **kwargs)
+
     def _deserialize(self, value, attr, data, **kwargs):
         raw = super()._deserialize(value, attr, data, **kwargs)
+        if not 11 <= len(raw) <= 24:  # as written, before normalising (the documented bounds)
+            raise ValidationError(PHONE_MESSAGE)
         try:
             phone = normalise_phone(raw)
         except NormalisationError:
             phone = ""
         if not _MOBILE.fullmatch(phone):
-            raise ValidationError("请输入正确的11位手机号码")
+            raise ValidationError(PHONE_MESSAGE)
         return phone
 
 

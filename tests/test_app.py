@@ -75,3 +75,17 @@ def test_root_leads_to_the_public_reports(client):
     resp = client.get("/")
     assert resp.status_code == 302
     assert resp.headers["Location"] == "/reports/"
+
+
+def test_a_wrong_method_is_a_json_405_that_names_the_allowed_ones(client):
+    for path, allowed in (
+        ("/api/v1/me", {"GET", "HEAD", "OPTIONS"}),
+        ("/staff/api/v1/orders", None),
+    ):
+        resp = client.delete(path)
+        assert resp.status_code == 405
+        assert resp.get_json()["error"]["message"] == "不支持该请求方法"
+        methods = {m.strip() for m in resp.headers["Allow"].split(",")}
+        assert "DELETE" not in methods
+        if allowed:
+            assert methods == allowed
