@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import secrets
 import time
 
-from flask import Flask, g, redirect, request
+from flask import Flask, abort, g, redirect, request
+
+from hotline.errors import Invalid
 
 log = logging.getLogger("hotline.request")
 
@@ -35,6 +38,10 @@ def init_app(app: Flask) -> None:
         g.request_id = secrets.token_hex(8)
         g.started = time.perf_counter()
 
+    @app.before_request
+    def _refuse_unstorable_text():
+        refuse_unstorable_text()
+
     @app.after_request
     def _headers(response):
         h = response.headers
@@ -49,6 +56,46 @@ def init_app(app: Flask) -> None:
         h["X-Request-Id"] = g.get("request_id", "")
         _log_request(response)
         return response
+
+
+# NUL characters and unpaired surrogates: PostgreSQL refuses NUL in text and UTF-8 has no
+# surrogates, so such a string would fail deep inside a query (a 500) instead of being
+# answered as the bad input it is.
+UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+UNSTORABLE_MESSAGE = "请求中含有无法识别的字符"
+
+
+def _unstorable(value) -> bool:
+    if isinstance(value, str):
+        return UNSTORABLE.search(value) is not None
+    if isinstance(value, dict):
+        return any(_unstorable(k) or _unstorable(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_unstorable(v) for v in value)
+    return False
+
+
+def refuse_unstorable_text() -> None:
+    """Answer a request carrying unstorable characters before any view sees it: 404 when in
+    the path (no such resource), else 422 on the JSON APIs and 400 on pages."""
+    if UNSTORABLE.search(request.path):
+        abort(404)
+    field = next(
+        (
+            key
+            for source in (request.args, request.form)
+            for key, value in source.items(multi=True)
+            if _unstorable(key) or _unstorable(value)
+        ),
+        None,
+    )
+    if field is None and request.is_json and _unstorable(request.get_json(silent=True)):
+        field = "body"
+    if field is None:
+        return
+    if request.path.startswith(("/api/", "/staff/api/")):
+        raise Invalid(UNSTORABLE_MESSAGE, details={"field": field})
+    abort(400, UNSTORABLE_MESSAGE)
 
 
 def _log_request(response) -> None:

@@ -89,3 +89,24 @@ def test_a_wrong_method_is_a_json_405_that_names_the_allowed_ones(client):
         assert "DELETE" not in methods
         if allowed:
             assert methods == allowed
+
+
+def test_nul_characters_and_lone_surrogates_are_bad_input_not_server_errors(client):
+    """PostgreSQL cannot store NUL in text; without the guard these reached a query."""
+    resp = client.get("/api/v1/places/communities?parent=G%00t")
+    assert resp.status_code == 422
+    assert resp.get_json()["error"] == {
+        "code": "invalid",
+        "message": "请求中含有无法识别的字符",
+        "details": {"field": "parent"},
+    }
+    for body in ('{"phone": "1380013\\u00008000"}', '{"phone": "\\ud800"}'):
+        resp = client.post("/api/v1/auth/sms-code", data=body, content_type="application/json")
+        assert resp.status_code == 422, body
+        assert resp.get_json()["error"]["details"] == {"field": "body"}
+    resp = client.post("/staff/api/v1/auth/login", json={"username": "agent\x00", "password": "x"})
+    assert resp.status_code == 422
+    assert client.get("/api/v1/orders/2026%0001").status_code == 404
+    page = client.get("/reports/?year=%00")
+    assert page.status_code == 400
+    assert "请求中含有无法识别的字符" in page.get_data(as_text=True)
