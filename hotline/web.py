@@ -63,6 +63,7 @@ def init_app(app: Flask) -> None:
 # answered as the bad input it is.
 UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 UNSTORABLE_MESSAGE = "请求中含有无法识别的字符"
+_FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 
 
 def _unstorable(value) -> bool:
@@ -80,10 +81,15 @@ def refuse_unstorable_text() -> None:
     the path (no such resource), else 422 on the JSON APIs and 400 on pages."""
     if UNSTORABLE.search(request.path):
         abort(404)
+    sources = []
+    if request.query_string:
+        sources.append(request.args)
+    if request.mimetype in _FORM_TYPES:
+        sources.append(request.form)
     field = next(
         (
             key
-            for source in (request.args, request.form)
+            for source in sources
             for key, value in source.items(multi=True)
             if _unstorable(key) or _unstorable(value)
         ),

@@ -110,3 +110,9 @@ def test_nul_characters_and_lone_surrogates_are_bad_input_not_server_errors(clie
     page = client.get("/reports/?year=%00")
     assert page.status_code == 400
     assert "请求中含有无法识别的字符" in page.get_data(as_text=True)
+
+
+def test_form_posts_with_nul_characters_are_refused_too(client):
+    resp = client.post("/privacy/console/login", data={"username": "privacy\x00"})
+    assert resp.status_code == 400
+    assert "请求中含有无法识别的字符" in resp.get_data(as_text=True)
