@@ -61,12 +61,8 @@ def section(args, prep: dict, facts: dict, r: dict) -> str:
             f"orders; the sampled orders have {facts['events_per_order']:.1f} timeline events "
             f"on average, the sampled phones {facts['orders_per_phone']:.2f} orders).",
             f"- Machine load (1-minute load average) {r['load_before']:.1f} before and "
-            f"{r['load_after']:.1f} after the measurements"
-            + (
-                ": other work shared the 2 cores."
-                if r["load_before"] > 1.5
-                else " (the benchmark's own processes; nothing else ran)."
-            ),
+            f"{r['load_after']:.1f} after the measurements; it counts the benchmark's own "
+            "processes (and, before, what ran just earlier).",
             "- Before measuring, the tables and indexes the routes read are loaded into the "
             "OS page cache (`pg_prewarm`).",
             "- `bare` is `GET /bench/bare`, a route added by the script to the same app: "
