@@ -38,9 +38,7 @@ def init_app(app: Flask) -> None:
         g.request_id = secrets.token_hex(8)
         g.started = time.perf_counter()
 
-    @app.before_request
-    def _refuse_unstorable_text():
-        refuse_unstorable_text()
+    app.before_request(refuse_unstorable_text)
 
     @app.after_request
     def _headers(response):

@@ -91,8 +91,12 @@ def _expired(cutoff: datetime):
     )
 
 
+def _count(session: Session, query) -> int:
+    return session.scalar(select(func.count()).select_from(query.subquery()))
+
+
 def count_expired(session: Session, cutoff: datetime) -> int:
-    return session.scalar(select(func.count()).select_from(_expired(cutoff).subquery()))
+    return _count(session, _expired(cutoff))
 
 
 def erase_orders(session: Session, rows, *, now: datetime) -> None:
@@ -149,10 +153,6 @@ def _login_leftovers(now: datetime):
     )
 
 
-def _count(session: Session, query) -> int:
-    return session.scalar(select(func.count()).select_from(query.subquery()))
-
-
 def erase_profiles(session: Session, rows) -> None:
     """Delete the given ``(id, uuid)`` citizen profiles and log it in one entry. Flushes."""
     if not rows:
@@ -190,7 +190,7 @@ def erase_expired(
     cutoff = cutoff_for(years, now)
     if dry_run:
         leftovers = sum(
-            session.scalar(select(func.count()).select_from(model).where(condition))
+            _count(session, select(model).where(condition))
             for model, condition in _login_leftovers(now)
         )
         return RetentionResult(

@@ -62,11 +62,14 @@ class Report:
     unassigned: Section
 
 
+def _total(stmt) -> int:
+    return db.session.scalar(select(func.count()).select_from(stmt.subquery()))
+
+
 def _section(stmt) -> Section:
     """The newest ``LIMIT`` entries matching ``stmt`` and how many match in all."""
-    total = db.session.scalar(select(func.count()).select_from(stmt.subquery()))
     rows = list(db.session.scalars(stmt.order_by(E.seq.desc()).limit(LIMIT)))
-    return Section(rows, total)
+    return Section(rows, _total(stmt))
 
 
 def _reads(since: datetime):
@@ -86,7 +89,7 @@ def bursts(since: datetime) -> Section:
             .group_by(E.actor, bucket)
             .having(func.count() > limit)
         )
-        total += db.session.scalar(select(func.count()).select_from(stmt.subquery()))
+        total += _total(stmt)
         rows = db.session.execute(stmt.order_by(func.count().desc()).limit(LIMIT))
         out += [Burst(r.actor, r.period, r.n, per) for r in rows]
     return Section(out, total)
