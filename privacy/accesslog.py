@@ -147,7 +147,8 @@ def _claim_next(session: Session) -> AccessLogHead:
     Incrementing first (``UPDATE ... SET last_seq = last_seq + 1``) takes the row lock on
     PostgreSQL and the database write lock on SQLite before the head is read, so a second
     writer waits for this transaction instead of reading the same head and forking the
-    chain. The head row is created by the very first write.
+    chain. The head row is created by the very first write; a writer that finds it
+    missing while the log has entries refuses (the head was removed).
     """
     bump = (
         update(AccessLogHead)
@@ -156,18 +157,21 @@ def _claim_next(session: Session) -> AccessLogHead:
         .execution_options(synchronize_session=False)
     )
     if session.execute(bump).rowcount == 0:
-        if session.scalar(select(func.count()).select_from(AccessLogEntry)):
-            # Someone removed the head of a non-empty log: refuse rather than guess.
-            raise AccessLogError("access_log_head is missing but the log is not empty")
         if session.get_bind().dialect.name == "postgresql":
             from sqlalchemy.dialects.postgresql import insert
         else:
             from sqlalchemy.dialects.sqlite import insert
-        session.execute(
+        created = session.execute(
             insert(AccessLogHead)
             .values(id=HEAD_ID, last_seq=0, last_hash=GENESIS_HASH)
             .on_conflict_do_nothing()
-        )
+            .returning(AccessLogHead.id)
+        ).first()
+        # Only the writer that created the head checks the log: a concurrent first writer
+        # may have committed the head and its first entry meanwhile, which is no tampering.
+        if created is not None and session.scalar(select(func.count()).select_from(AccessLogEntry)):
+            # Someone removed the head of a non-empty log: refuse rather than guess.
+            raise AccessLogError("access_log_head is missing but the log is not empty")
         session.execute(bump)
     return session.scalars(
         select(AccessLogHead)

@@ -334,3 +334,16 @@ def test_refusals_and_log_failures_answer_in_the_api_error_shape(app):
     resp = client.get("/staff/api/v1/_privacy_probe/log")
     assert resp.status_code == 503
     assert resp.get_json()["error"]["message"] == "访问日志写入失败，个人信息明文不予返回"
+
+
+def test_a_removed_head_of_a_non_empty_log_is_refused_not_recreated(app, make_order, staff):
+    order = make_order()
+    _, ctx = staff("agent")
+    reveal(db.session, order, ["requester_phone"], ctx=ctx)
+    db.session.commit()
+    db.session.execute(text("DELETE FROM access_log_head"))
+    db.session.commit()
+    with pytest.raises(AccessLogError, match="head is missing"):
+        reveal(db.session, order, ["requester_phone"], ctx=ctx)
+    db.session.rollback()
+    assert db.session.scalar(select(func.count()).select_from(AccessLogEntry)) == 1
