@@ -1,3 +1,3 @@
-from hotline import create_app
+from yangguang import create_app
 
 app = create_app()

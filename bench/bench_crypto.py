@@ -124,7 +124,7 @@ def throughput_table(n: int, repeat: int) -> str:
 
 # -- rotation -----------------------------------------------------------------------------
 def _scratch_app(url: str, instance: str, ring: KeyRing):
-    from hotline import create_app
+    from yangguang import create_app
 
     return create_app(
         {

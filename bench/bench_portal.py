@@ -46,7 +46,7 @@ def sqlalchemy_url(url: str) -> str:
 
 
 def make_app(url: str, instance: str):
-    from hotline import create_app
+    from yangguang import create_app
 
     return create_app({"SQLALCHEMY_DATABASE_URI": sqlalchemy_url(url), "INSTANCE_PATH": instance})
 

@@ -118,9 +118,9 @@ def _generate(url: str, instance: str, orders: int, workers: int | None, seed: i
     from flask_migrate import upgrade
     from sqlalchemy import text
 
-    from hotline import create_app
     from hotline.extensions import db
     from hotline.synth.generate import generate_orders
+    from yangguang import create_app
 
     app = create_app(
         {

@@ -107,5 +107,16 @@ def demo_reads_command(days: int, per_day: int, if_empty: bool) -> None:
     click.echo(f"access log: {record_demo_reads(days, per_day)} demo reads recorded")
 
 
-def register_cli(app: Flask) -> None:
+@hotline_cli.command("config-table")
+def config_table_command() -> None:
+    """Print the configuration table of the README (generated from hotline.config)."""
+    from hotline.config import markdown_table
+
+    click.echo(markdown_table())
+
+
+def init_app(app: Flask) -> None:
+    from hotline.cli_retention import retention_cli
+
     app.cli.add_command(hotline_cli)
+    app.cli.add_command(retention_cli)

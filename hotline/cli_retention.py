@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import click
-from flask import Flask
 from flask.cli import AppGroup
 
 from hotline.extensions import db
@@ -32,7 +31,3 @@ def erase_command(years: int | None, batch_size: int, dry_run: bool) -> None:
     click.echo(f"{verb} personal data of {result.erased} orders ended before {cutoff}")
     click.echo(f"{verb} {result.profiles} citizen profiles not logged in since {cutoff}")
     click.echo(f"{verb} {result.login_rows} expired login codes and token revocations")
-
-
-def register_retention_cli(app: Flask) -> None:
-    app.cli.add_command(retention_cli)

@@ -1,17 +1,20 @@
-"""The one JSON error shape of every API: {"error": {"code", "message", "details"}}."""
+"""The domain's refusals. Services raise them; ``hotline.web.errors`` turns each into the
+one JSON error shape of the APIs (``{"error": {"code", "message", "details"}}``) or a
+Chinese error page."""
 
 from __future__ import annotations
 
-from flask import Flask, jsonify, request
-from marshmallow import ValidationError
-from werkzeug.exceptions import HTTPException
-
 
 class ApiError(Exception):
-    """A refusal a client can act on. Messages are Chinese: citizens and staff read them."""
+    """A refusal a client can act on. Messages are Chinese: citizens and staff read them.
+
+    ``commit = True`` on a subclass means the changes made before the refusal stand (a
+    failed attempt that must count); the request pipeline then commits although it fails.
+    """
 
     status = 400
     code = "bad_request"
+    commit = False
 
     def __init__(
         self,
@@ -64,43 +67,6 @@ HTTP_MESSAGES = {
     422: "提交的内容有误",
     429: "请求过于频繁，请稍后再试",
     500: "服务器内部错误，请稍后再试",
+    502: "上游服务出错，请稍后再试",
+    503: "服务暂时不可用，请稍后再试",
 }
-
-
-def error_body(status: int, code: str, message: str, details: dict | None = None):
-    return jsonify({"error": {"code": code, "message": message, "details": details or {}}}), status
-
-
-def _is_api_request() -> bool:
-    return request.path.startswith(("/api/", "/staff/api/"))
-
-
-def register_error_handlers(app: Flask) -> None:
-    @app.errorhandler(ApiError)
-    def _api_error(exc: ApiError):
-        return error_body(exc.status, exc.code, exc.message, exc.details)
-
-    @app.errorhandler(ValidationError)
-    def _validation_error(exc: ValidationError):
-        messages = exc.messages if isinstance(exc.messages, dict) else {"_schema": exc.messages}
-        return error_body(422, "invalid", "提交的内容有误，请检查后重试", {"fields": messages})
-
-    @app.errorhandler(HTTPException)
-    def _http_error(exc: HTTPException):
-        if not _is_api_request():
-            return exc
-        status = exc.code or 500
-        code = (exc.name or "error").lower().replace(" ", "_")
-        response = error_body(status, code, HTTP_MESSAGES.get(status, exc.description or ""))
-        if status == 429 and getattr(exc, "retry_after", None):
-            response[0].headers["Retry-After"] = str(exc.retry_after)
-        if status == 405 and getattr(exc, "valid_methods", None):  # RFC 9110: say what is
-            response[0].headers["Allow"] = ", ".join(exc.valid_methods)
-        return response
-
-    @app.errorhandler(Exception)
-    def _unexpected(exc: Exception):
-        app.logger.exception("unhandled error")
-        if _is_api_request():
-            return error_body(500, "internal_error", HTTP_MESSAGES[500])
-        return "服务器内部错误", 500

@@ -1,4 +1,5 @@
-"""The citizen API under /api/v1 (mini-program and H5 page), and the H5 page under /m/."""
+"""Front door: the citizen API under /api/v1 (mini-program and H5 page), and the H5 page
+under /m/."""
 
 from flask import Blueprint, Flask
 
@@ -8,7 +9,7 @@ h5 = Blueprint("h5", __name__, url_prefix="/m")
 from miniapp_api import h5_views, views, views_meta  # noqa: E402,F401
 
 
-def register(app: Flask) -> None:
+def init_app(app: Flask) -> None:
     """Register both blueprints and the ``flask citizen`` commands."""
     from miniapp_api.cli import citizen_cli
 

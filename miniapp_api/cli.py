@@ -7,7 +7,7 @@ from flask import current_app
 from flask.cli import AppGroup
 
 from hotline.extensions import db
-from hotline.services import citizen_demo
+from hotline.services.citizen import demo as citizen_demo
 from privacy.masking import mask_phone
 
 citizen_cli = AppGroup("citizen", help="市民端：演示手机号的演示工单。")

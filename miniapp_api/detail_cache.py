@@ -21,7 +21,7 @@ from collections.abc import Callable
 from flask import current_app
 
 from hotline.models.orders import Order
-from hotline.services import citizen_view
+from hotline.services.citizen import view as citizen_view
 from miniapp_api import schemas as s
 
 

@@ -3,16 +3,9 @@
 from __future__ import annotations
 
 from flask import current_app, render_template, request
-from flask_limiter import RateLimitExceeded
 
 from miniapp_api import bp, h5
-from miniapp_api.limits import MESSAGE, limit, retry_after
-
-
-@h5.errorhandler(RateLimitExceeded)
-def _too_many(exc: RateLimitExceeded):
-    seconds = retry_after()
-    return MESSAGE, 429, {"Retry-After": str(seconds), "Content-Type": "text/plain; charset=utf-8"}
+from miniapp_api.limits import limit
 
 
 @h5.get("/")

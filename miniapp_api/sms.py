@@ -17,7 +17,7 @@ import logging
 
 from flask import Flask, current_app
 
-from hotline.services.citizen_auth import SmsSender
+from hotline.services.citizen.auth import SmsSender
 from privacy.masking import mask_phone
 
 log = logging.getLogger("hotline.sms")

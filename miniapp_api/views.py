@@ -7,44 +7,20 @@ phone or order number); ``@doc`` is the view's entry in the OpenAPI document.
 from __future__ import annotations
 
 from flask import current_app, g, jsonify, request
-from flask_limiter import RateLimitExceeded
 
-from hotline.errors import error_body
-from hotline.extensions import db
 from hotline.schemas import json_body
-from hotline.services import citizen_auth, citizen_orders, citizen_view
+from hotline.services.citizen import auth as citizen_auth
+from hotline.services.citizen import orders as citizen_orders
+from hotline.services.citizen import view as citizen_view
+from hotline.web.auth import citizen_required
 from miniapp_api import bp, detail_cache, sms
 from miniapp_api import schemas as s
-from miniapp_api.auth import citizen_required, is_read_only_request
-from miniapp_api.limits import limit, too_many_requests
+from miniapp_api.limits import limit
 from miniapp_api.openapi import doc
 from privacy.masking import mask_phone
 
 RESEND_SECONDS = 60
 AUTH, ORDERS = "登录", "我的工单"
-
-
-@bp.after_request
-def _commit_once(response):
-    """The request commits once: when it succeeded, or when it failed in a way that must be
-    remembered (a wrong SMS code counts against the code's attempts). A read-only request
-    has nothing to commit."""
-    if is_read_only_request():
-        return response
-    if response.status_code < 400 or g.pop("commit_on_error", False):
-        db.session.commit()
-    else:
-        db.session.rollback()
-    return response
-
-
-@bp.errorhandler(citizen_auth.CodeRejected)
-def _code_rejected(exc: citizen_auth.CodeRejected):
-    g.commit_on_error = True
-    return error_body(exc.status, exc.code, exc.message, exc.details)
-
-
-bp.register_error_handler(RateLimitExceeded, too_many_requests)
 
 
 def _body(schema_cls) -> dict:

@@ -10,7 +10,7 @@ from hotline.models.enums import (
     SATISFACTION_LABELS,
     STATUS_LABELS,
 )
-from hotline.services import citizen_reference
+from hotline.services.citizen import reference as citizen_reference
 from miniapp_api import bp
 from miniapp_api import schemas as s
 from miniapp_api.limits import limit

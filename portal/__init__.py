@@ -1,11 +1,9 @@
-"""The public portal: yearly reports and monthly statistics (月通报), their downloads and
-citations. Public, no login; everything is rendered from published editions."""
+"""Front door: the public portal — yearly reports and monthly statistics (月通报), their
+downloads and citations. Public, no login; everything is rendered from published editions."""
 
-from flask import Blueprint, request
+from flask import Blueprint, Flask, redirect, request
 
 from hotline.extensions import limiter
-from hotline.reports import settings
-from hotline.reports.editions import edition_published
 
 bp = Blueprint("portal", __name__, cli_group="portal")
 
@@ -17,15 +15,21 @@ def _public_report_page() -> bool:
     return request.blueprint == "portal"
 
 
-@bp.record_once
-def _setup(state) -> None:
+@bp.get("/")
+def root():
+    # The public front door is the reports portal (citizens use /m/ or the mini-program).
+    return redirect("/reports/", code=302)
+
+
+def init_app(app: Flask) -> None:
+    from hotline.reports.editions import edition_published
     from portal import cache, present
 
-    settings.init_app(state.app)
-    cache.init_app(state.app)  # also puts the micro-cache in front of the app's WSGI stack
-    state.app.add_template_global(present.asset_url, "asset_url")
-    state.app.add_template_filter(present.fmt, "fmt")
-    state.app.add_template_filter(present.cell_class, "cell_class")
+    app.register_blueprint(bp)
+    cache.init_app(app)  # also puts the micro-cache in front of the app's WSGI stack
+    app.add_template_global(present.asset_url, "asset_url")
+    app.add_template_filter(present.fmt, "fmt")
+    app.add_template_filter(present.cell_class, "cell_class")
     edition_published.connect(cache.clear_on_publish, weak=False)
 
 

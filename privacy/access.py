@@ -23,12 +23,11 @@ from dataclasses import replace
 
 from sqlalchemy.orm import Session
 
-from privacy import accesslog
+from privacy import accesslog, catalog
 from privacy.accesslog import AccessContext, AccessLogError
 from privacy.crypto import FieldCipher
 from privacy.fields import column_binding, open_field
 from privacy.keyring import KeyRing
-from privacy.masking import mask_field
 from privacy.matrix import OrderFacts, PlaintextRefused, Viewer, Visibility, decide, grant_for
 
 __all__ = [
@@ -74,7 +73,7 @@ def _log(
             if qualified not in fields:
                 fields.append(qualified)
             if value is not None:
-                kind = accesslog.value_kind(column)
+                kind = catalog.field(table, column).value_kind
                 hashes[f"{qualified}@{record_id}"] = accesslog.value_hash(ring, kind, value)
     accesslog.append_entry(
         session,
@@ -119,11 +118,16 @@ def reveal(
     return reveal_many(session, [(obj, fields)], ctx=ctx, ring=ring, cipher=cipher)[0]
 
 
+def _mask(obj, name: str, value: str | None) -> str | None:
+    table, column, _ = column_binding(obj, name)
+    return catalog.mask(table, column, value)
+
+
 def masked(obj, fields: Sequence[str], *, cipher: FieldCipher | None = None) -> dict:
     """Masked forms of ``fields`` (free text redacted). Writes no log entry."""
     if cipher is None:
         cipher = _keys(None, None)[1]
-    return {name: mask_field(name, value) for name, value in _open(cipher, obj, fields).items()}
+    return {name: _mask(obj, name, value) for name, value in _open(cipher, obj, fields).items()}
 
 
 def present(
@@ -162,7 +166,7 @@ def present(
         if visibility is Visibility.PLAIN:
             out[name] = values[name]
         elif visibility is Visibility.MASKED:
-            out[name] = mask_field(name, values[name])
+            out[name] = _mask(obj, name, values[name])
         else:
             out[name] = None
     return out

@@ -86,14 +86,6 @@ class AccessContext:
 
 
 # -- hashing ------------------------------------------------------------------------------
-def value_kind(column: str) -> str:
-    if "phone" in column:
-        return "phone"
-    if "id_number" in column:
-        return "id_number"
-    return "text"
-
-
 def normalise_value(kind: str, value: str) -> str:
     try:
         if kind == "phone":

@@ -16,6 +16,8 @@ Masking happens on the server, in the output schemas, and is the default. The ru
 - address: cut after the first street-level element (街道, 地区, 乡, 镇, 社区, 村, 居委会), or
   after the district (区/县) when there is none; ``***`` when neither is recognisable.
 - free text (content, notes, comments): see ``privacy.redaction``.
+
+Which field is masked how is declared once, in ``privacy.catalog``.
 """
 
 from __future__ import annotations
@@ -24,7 +26,6 @@ import re
 import unicodedata
 
 from privacy.names import COMPOUND_SURNAMES
-from privacy.redaction import redact_text
 
 # Middle dots people type between the parts of a transliterated name.
 NAME_DOTS = "·•・･‧∙⋅．."
@@ -128,18 +129,3 @@ def mask_address(value: str | None) -> str | None:
     if district is not None:
         return text[: district.end()]
     return "***"
-
-
-MASKERS = {
-    "requester_name": mask_name,
-    "requester_phone": mask_phone,
-    "requester_id_number": mask_id_number,
-    "requester_address": mask_address,
-}
-
-
-def mask_field(field: str, value: str | None) -> str | None:
-    """The masked form of one personal field; free-text fields are redacted."""
-    if value is None:
-        return None
-    return MASKERS.get(field, redact_text)(value)

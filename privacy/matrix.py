@@ -8,8 +8,8 @@ viewer                             plaintext                                    
 =================================  ================================================  =========
 agent who recorded the order       what they entered at intake: name, phone, ID        no
                                    number, address, content
-handler of an assigned unit        the phone, to contact the requester; nothing on    no
-                                   a confidential order
+handler of a unit currently       the phone, to contact the requester; nothing on    no
+handling the order                 a confidential order
 privacy officer                    every personal field                                required
 anyone else (and the citizen API)  nothing                                             —
 =================================  ================================================  =========
@@ -28,16 +28,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-IDENTITY_FIELDS = (
-    "requester_name",
-    "requester_phone",
-    "requester_id_number",
-    "requester_address",
-)
-REQUESTER_FIELDS = (*IDENTITY_FIELDS, "content")
-# Sealed free text on an order's events and ratings: staff notes and the citizen's comment.
-NOTE_FIELDS = ("internal_note", "comment")
-ALL_FIELDS = (*REQUESTER_FIELDS, *NOTE_FIELDS)
+from privacy import catalog
+from privacy.roles import Role
+
+# The requester's fields on an order (``privacy.catalog``): the identity, and the request.
+IDENTITY_FIELDS = catalog.IDENTITY_COLUMNS
+REQUESTER_FIELDS = catalog.columns("orders")
+# Every personal field a privacy officer may read, on whichever record it is.
+ALL_FIELDS = tuple(f.column for f in catalog.FIELDS if f.kind != catalog.Kind.SECRET)
 
 PURPOSE_MAX = 200
 
@@ -60,17 +58,19 @@ class PlaintextRefused(PermissionError):
 
 @dataclass(frozen=True)
 class Viewer:
-    """Who is looking: a role name (``hotline.models.enums.Role`` values), their staff id
-    and unit. A citizen or anonymous caller is ``Viewer("citizen")``."""
+    """Who is looking: a staff ``Role`` with their staff id and unit, or ``None`` for a
+    citizen or anonymous caller (``Viewer(None)``), who is never granted plaintext here."""
 
-    role: str
+    role: Role | None
     user_id: int | None = None
     unit_id: int | None = None
 
 
 @dataclass(frozen=True)
 class OrderFacts:
-    """What the matrix needs to know about an order, as plain values."""
+    """What the matrix needs to know about an order, as plain values. ``assigned_unit_ids``
+    are the units currently handling it (``hotline.services.visibility`` decides which
+    assignments count as current)."""
 
     confidential: bool = False
     created_by_id: int | None = None
@@ -94,14 +94,15 @@ class Grant:
 
 def grant_for(viewer: Viewer, order: OrderFacts) -> Grant:
     """Which fields ``viewer`` may see in plaintext on ``order``, and on what terms."""
-    role = str(viewer.role)
+    role = viewer.role
     in_unit = viewer.unit_id is not None and viewer.unit_id in order.assigned_unit_ids
-    hidden = frozenset(IDENTITY_FIELDS) if order.confidential and role == "handler" else frozenset()
-    if role == "privacy_officer":
+    unit_hidden = order.confidential and role == Role.HANDLER
+    hidden = frozenset(IDENTITY_FIELDS) if unit_hidden else frozenset()
+    if role == Role.PRIVACY_OFFICER:
         return Grant(frozenset(ALL_FIELDS), hidden, True, None)
-    if role == "agent" and viewer.user_id is not None and viewer.user_id == order.created_by_id:
+    if role == Role.AGENT and viewer.user_id is not None and viewer.user_id == order.created_by_id:
         return Grant(frozenset(REQUESTER_FIELDS), hidden, False, "核对本人受理录入的信息")
-    if role == "handler" and in_unit and not order.confidential:
+    if role == Role.HANDLER and in_unit and not order.confidential:
         return Grant(frozenset({"requester_phone"}), hidden, False, "联系诉求人")
     return Grant(frozenset(), hidden, False, None)
 

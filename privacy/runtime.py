@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import Flask, current_app, jsonify
+from flask import Flask, current_app
 
 from privacy.crypto import FieldCipher
 from privacy.keyring import KeyRing, KeyRingError, load_keyring
@@ -26,7 +26,9 @@ class PrivacyRuntime:
 
 def init_app(app: Flask) -> None:
     """Load the key ring (refusing development keys in production), register the access-log
-    tables with the shared metadata and the ``flask privacy`` commands."""
+    tables with the shared metadata and the ``flask privacy`` commands. (How a refusal of
+    the role matrix or a failed log write is answered is the request pipeline's business:
+    ``hotline.web.errors``.)"""
     import privacy.models  # noqa: F401  (access_log tables join Base.metadata)
     from privacy.cli import privacy_cli
 
@@ -43,28 +45,6 @@ def init_app(app: Flask) -> None:
         ring, FieldCipher(ring, app.config["FIELD_ALGORITHM"])
     )
     app.cli.add_command(privacy_cli)
-    _register_errors(app)
-
-
-def _register_errors(app: Flask) -> None:
-    """Refusals of the role matrix are 403; a failed access-log write is 503 (fail closed).
-
-    Both answer in the one JSON error shape of the APIs, with a Chinese message.
-    """
-    from privacy.accesslog import AccessLogError
-    from privacy.matrix import PlaintextRefused
-
-    def body(status: int, code: str, message: str, details: dict):
-        return jsonify({"error": {"code": code, "message": message, "details": details}}), status
-
-    @app.errorhandler(PlaintextRefused)
-    def _refused(exc: PlaintextRefused):
-        return body(403, exc.code, exc.message, {"fields": list(exc.fields)})
-
-    @app.errorhandler(AccessLogError)
-    def _log_failed(exc: AccessLogError):
-        app.logger.error("access log write failed; plaintext withheld: %s", exc)
-        return body(503, "access_log_unavailable", exc.message, {})
 
 
 def runtime() -> PrivacyRuntime:

@@ -6,9 +6,9 @@ import os
 
 import pytest
 
-from hotline import create_app
-from hotline.config import from_environment
+from hotline.config import load
 from privacy.keyring import KeyRing, KeyRingError
+from yangguang import create_app
 
 
 def test_security_headers_on_every_response(client):
@@ -27,11 +27,11 @@ def test_security_headers_on_every_response(client):
 
 def test_database_url_forms(monkeypatch, tmp_path):
     monkeypatch.setenv("DATABASE_URL", "postgres://u@db:5432/hotline")
-    assert from_environment(str(tmp_path))["SQLALCHEMY_DATABASE_URI"] == (
+    assert load(str(tmp_path))["SQLALCHEMY_DATABASE_URI"] == (
         "postgresql+psycopg://u@db:5432/hotline"
     )
     monkeypatch.delenv("DATABASE_URL")
-    assert from_environment(str(tmp_path))["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///")
+    assert load(str(tmp_path))["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///")
 
 
 def test_production_refuses_development_keys_and_missing_secrets(tmp_path, base_config):

@@ -13,9 +13,9 @@ from hotline.models.reports import EditionStatus, Report
 from hotline.reports import editions, topics
 from hotline.reports.periods import Period
 from hotline.schemas import json_body
+from hotline.web.auth import staff_required
 from workbench import bp
 from workbench import report_schemas as s
-from workbench.auth import staff_required
 
 publisher_only = staff_required(Role.PUBLISHER)
 

@@ -17,6 +17,7 @@ from hotline.models.enums import (
 )
 from hotline.schemas import InSchema, LocalTime, in_time, text
 from hotline.services import deadlines
+from privacy.catalog import REVEALABLE
 
 NOTE = 2000
 
@@ -108,11 +109,7 @@ class DetailIn(InSchema):
     """Plaintext is asked for field by field; the role matrix decides (privacy.matrix)."""
 
     reveal = fields.List(
-        fields.String(
-            validate=validate.OneOf(
-                ["name", "phone", "id_number", "address", "content"], error="不支持的字段"
-            )
-        ),
+        fields.String(validate=validate.OneOf(list(REVEALABLE), error="不支持的字段")),
         load_default=list,
     )
     purpose = text(200, required=False)
@@ -130,6 +127,11 @@ class ListIn(InSchema):
     )
     per_page = fields.Integer(
         load_default=20, validate=validate.Range(min=1, max=100, error="每页 1 到 100 条")
+    )
+    scope = fields.String(
+        load_default="current",
+        validate=validate.OneOf(["current", "all"], error="取值应为 current 或 all"),
+        metadata={"description": "承办单位：current 为在办工单，all 含已退回或已办结的工单"},
     )
 
 

@@ -12,23 +12,15 @@ from hotline.models.enums import Role
 from hotline.models.places import Community, District, Street
 from hotline.models.units import Unit
 from hotline.schemas import json_body
-from hotline.services import intake, lifecycle, queries, reference, staff
+from hotline.services import intake, lifecycle, queries, reference, staff, visibility
+from hotline.web.auth import bearer_token, staff_required
+from hotline.web.pipeline import writes
 from workbench import bp
 from workbench import schemas as s
-from workbench.auth import bearer_token, staff_required
+from workbench.limits import limit
 from workbench.requester import requester_view
 
 HANDLER = Role.HANDLER
-
-
-@bp.after_request
-def _commit_once(response):
-    """The request commits once, and only when it succeeded."""
-    if response.status_code < 400:
-        db.session.commit()
-    else:
-        db.session.rollback()
-    return response
 
 
 def _body(schema_cls):
@@ -50,16 +42,19 @@ def _unit(code: str | None) -> Unit | None:
 
 def _order_response(order, status=200, reveal=(), purpose=None):
     db.session.flush()
+    access = visibility.require_staff(order, g.actor)
     body = s.OrderOut().dump(order)
-    body.update(requester_view(order, g.actor, g.staff_user, reveal, purpose))
+    body.update(requester_view(order, g.actor, access, reveal, purpose))
     return jsonify(body), status
 
 
 # -- auth ---------------------------------------------------------------------------------
 @bp.post("/auth/login")
+@limit("login_client")
+@limit("login_user")
 def login():
     data = _body(s.LoginIn)
-    token, record = staff.login(data["username"], data["password"])
+    token, record = staff.login(data["username"], data["password"], request.remote_addr)
     return jsonify(
         s.LoginOut().dump({"token": token, "expires_at": record.expires_at, "user": record.user})
     )
@@ -97,6 +92,7 @@ def list_orders():
         received_to=data["received_to"],
         page=data["page"],
         per_page=data["per_page"],
+        scope=data["scope"],
     )
     rows, total = queries.list_orders(g.actor, flt)
     return jsonify(
@@ -110,6 +106,7 @@ def list_orders():
 
 
 @bp.get("/orders/<order_no>")
+@writes  # a reveal writes its access-log entry in the same transaction as the read
 @staff_required()
 def order_detail(order_no: str):
     args = s.DetailIn().load(
@@ -118,8 +115,7 @@ def order_detail(order_no: str):
             **({"purpose": request.args["purpose"]} if "purpose" in request.args else {}),
         }
     )
-    order = queries.load_order(order_no)
-    queries.ensure_can_view(order, g.actor)
+    order, _ = visibility.staff_order(order_no, g.actor)
     return _order_response(order, reveal=tuple(args["reveal"]), purpose=args.get("purpose"))
 
 
@@ -158,7 +154,8 @@ def create_order():
 
 # -- lifecycle steps ----------------------------------------------------------------------
 def _step(order_no: str):
-    return queries.load_order(order_no)
+    """The order a step acts on; the step's own guards (the lifecycle table) decide."""
+    return visibility.load_order(order_no)
 
 
 @bp.post("/orders/<order_no>/answer")

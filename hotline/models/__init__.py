@@ -2,13 +2,13 @@
 
 from hotline.models.categories import Category
 from hotline.models.citizen import CitizenProfile, CitizenTokenRevocation, SmsCode  # noqa: F401
-from hotline.models.orders import PERSONAL_FIELDS, Assignment, Order, OrderEvent, Rating
+from hotline.models.logins import ConsoleTotp, LoginAttempt  # noqa: F401
+from hotline.models.orders import Assignment, Order, OrderEvent, Rating
 from hotline.models.places import Community, District, Street
 from hotline.models.reports import MonthlyTopic, Report, ReportEdition  # noqa: F401
 from hotline.models.units import StaffToken, StaffUser, Unit
 
 __all__ = [
-    "PERSONAL_FIELDS",
     "Assignment",
     "Category",
     "Community",

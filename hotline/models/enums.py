@@ -7,6 +7,8 @@ from enum import StrEnum
 
 from sqlalchemy import Enum
 
+from privacy.roles import ROLE_LABELS, Role  # noqa: F401  (staff roles: the role matrix's)
+
 
 def enum_column(cls: type[enum.Enum]) -> Enum:
     return Enum(
@@ -73,16 +75,6 @@ UNIT_KIND_LABELS = {
     UnitKind.SOE: "国有企业",
     UnitKind.PLATFORM: "平台企业及其他",
 }
-
-
-class Role(StrEnum):
-    AGENT = "agent"
-    DISPATCHER = "dispatcher"
-    HANDLER = "handler"
-    SUPERVISOR = "supervisor"
-    PRIVACY_OFFICER = "privacy_officer"
-    PUBLISHER = "publisher"
-    ADMIN = "admin"
 
 
 class TimeLimit(StrEnum):

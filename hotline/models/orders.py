@@ -38,15 +38,6 @@ from privacy.crypto import Sealed
 from privacy.fields import Encrypted
 from privacy.orm import UTCDateTime, UUIDString, new_uuid, utcnow
 
-# The requester's personal fields, all sealed (privacy.fields).
-PERSONAL_FIELDS = (
-    "requester_name",
-    "requester_phone",
-    "requester_id_number",
-    "requester_address",
-    "content",
-)
-
 
 class Order(db.Model):
     __tablename__ = "orders"

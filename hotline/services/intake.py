@@ -12,18 +12,20 @@ from sqlalchemy import select
 from hotline.errors import Invalid
 from hotline.extensions import db
 from hotline.models.categories import Category
-from hotline.models.enums import Channel, EventType, OrderKind, OrderStatus, TimeLimit
+from hotline.models.enums import Channel, OrderKind, TimeLimit
 from hotline.models.orders import Order
 from hotline.models.places import Community, District, Street
-from hotline.services import deadlines, repeats
+from hotline.services import deadlines, lifecycle, repeats
 from hotline.services.actors import Actor
-from hotline.services.lifecycle import INTAKE_ROLES, append_event, require_role
+from hotline.services.lifecycle.table import Step, check, sources
 from privacy.blind_index import NormalisationError, blind_index
 from privacy.fields import open_field, seal_field
 from privacy.orm import utcnow
 from privacy.runtime import runtime
 
 QUERY_CODE_DIGITS = 8
+# A repeat is merged into an earlier order only in a state the table lets a merge happen.
+MERGEABLE = sorted(sources(Step.MERGE))
 
 
 @dataclass
@@ -78,7 +80,7 @@ def find_repeat(
             Order.phone_bidx == phone_bidx,
             Order.received_at >= since,
             Order.street_id == street_id,
-            Order.status.not_in([OrderStatus.ANSWERED, OrderStatus.CLOSED]),
+            Order.status.in_(MERGEABLE),
             Order.content_simhash.is_not(None),
         )
         .order_by(Order.received_at)
@@ -114,8 +116,7 @@ def receive(
     time_limit: TimeLimit | None = None,
     at: datetime | None = None,
 ) -> IntakeResult:
-    if actor.kind != "citizen":
-        require_role(actor, *INTAKE_ROLES)
+    permit = check(None, actor, Step.RECEIVE)
     content = (content or "").strip()
     if not content:
         raise Invalid("请填写诉求内容", details={"field": "content"})
@@ -139,14 +140,9 @@ def receive(
     if phone_bidx is not None:
         earlier = find_repeat(phone_bidx, street.id if street else None, content, fingerprint, at)
         if earlier is not None:
-            append_event(
-                earlier,
-                EventType.MERGED_REPEAT,
-                actor,
-                at,
-                data={"channel": Channel(channel).value, "kind": OrderKind(kind).value},
+            lifecycle.merge_repeat(
+                earlier, actor, Channel(channel).value, OrderKind(kind).value, at=at
             )
-            earlier.repeat_count += 1
             return IntakeResult(earlier, merged=True, query_code=None)
 
     if time_limit is None:
@@ -163,7 +159,7 @@ def receive(
         community=community,
         time_limit=time_limit,
         confidential=confidential,
-        status=OrderStatus.RECEIVED,
+        status=permit.row.target,
         received_at=at,
         deadline_at=deadlines.deadline_for(at, time_limit),
         phone_bidx=phone_bidx,
@@ -180,7 +176,5 @@ def receive(
     ):
         seal_field(priv.cipher, order, attr, value)
     db.session.add(order)
-    append_event(
-        order, EventType.RECEIVED, actor, at, unit_id=None, data={"channel": Channel(channel).value}
-    )
+    lifecycle.receive_event(order, actor, Channel(channel).value, at)
     return IntakeResult(order, merged=False, query_code=query_code)

@@ -33,20 +33,21 @@ from sqlalchemy.orm import Session
 
 from hotline.models.citizen import CitizenProfile, CitizenTokenRevocation, SmsCode
 from hotline.models.enums import OrderStatus
-from hotline.models.orders import PERSONAL_FIELDS, Order, OrderEvent, Rating
+from hotline.models.orders import Order, OrderEvent, Rating
+from privacy import catalog
 from privacy.accesslog import ACTION_ERASE, AccessContext, append_entry
 from privacy.orm import utcnow
 from privacy.runtime import runtime
 
 DEFAULT_RETENTION_YEARS = 3
 PURPOSE = "retention erasure"
+# Every personal field of an order and its events and ratings (``privacy.catalog``), and
+# what could link them to a person: blind indexes, the fingerprint, the public comment.
 ERASED_FIELDS = (
-    *(f"orders.{name}" for name in PERSONAL_FIELDS),
+    *(f.qualified for f in catalog.FIELDS if f.table in ("orders", "order_events", "ratings")),
     "orders.phone_bidx",
     "orders.id_number_bidx",
     "orders.content_simhash",
-    "order_events.internal_note",
-    "ratings.comment",
     "ratings.comment_public",
 )
 
@@ -104,7 +105,7 @@ def erase_orders(session: Session, rows, *, now: datetime) -> None:
     ids = [row.id for row in rows]
     if not ids:
         return
-    nulls = {name: None for name in PERSONAL_FIELDS}
+    nulls = dict.fromkeys(catalog.columns("orders"))
     session.execute(
         update(Order.__table__)
         .where(Order.__table__.c.id.in_(ids))
@@ -119,12 +120,14 @@ def erase_orders(session: Session, rows, *, now: datetime) -> None:
     events = OrderEvent.__table__
     session.execute(
         update(events)
-        .where(events.c.order_id.in_(ids), events.c.internal_note.is_not(None))
-        .values(internal_note=None)
+        .where(events.c.order_id.in_(ids))
+        .values(dict.fromkeys(catalog.columns("order_events")))
     )
     ratings = Rating.__table__
     session.execute(
-        update(ratings).where(ratings.c.order_id.in_(ids)).values(comment=None, comment_public=None)
+        update(ratings)
+        .where(ratings.c.order_id.in_(ids))
+        .values(comment_public=None, **dict.fromkeys(catalog.columns("ratings")))
     )
     ring = runtime().ring
     base = AccessContext.for_system("retention", purpose=PURPOSE)

@@ -14,6 +14,7 @@ from hotline.errors import Invalid, Unauthorized
 from hotline.extensions import db
 from hotline.models.enums import Role
 from hotline.models.units import StaffToken, StaffUser, Unit
+from hotline.services import lockout
 from privacy.orm import utcnow
 
 UNIT_ROLES = {Role.HANDLER}
@@ -62,16 +63,37 @@ def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def login(username: str, password: str) -> tuple[str, StaffToken]:
-    user = db.session.scalar(select(StaffUser).where(StaffUser.username == username))
+def password_matches(user: StaffUser | None, password: str) -> bool:
+    """Check a password; for an unknown user, against a dummy hash of the same method, so
+    that the time taken does not tell which usernames exist."""
     if user is None:
         method = current_app.config["PASSWORD_HASH_METHOD"]
         if method not in _DUMMY_HASH:
             _DUMMY_HASH[method] = generate_password_hash(secrets.token_hex(8), method=method)
         check_password_hash(_DUMMY_HASH[method], password)
-        raise Unauthorized("用户名或密码错误", code="bad_credentials")
-    if not check_password_hash(user.password_hash, password) or not user.active:
-        raise Unauthorized("用户名或密码错误", code="bad_credentials")
+        return False
+    return check_password_hash(user.password_hash, password)
+
+
+class BadCredentials(Unauthorized):
+    """A refused staff login. It is recorded, so the request commits although it fails."""
+
+    code, commit = "bad_credentials", True
+
+
+def login(username: str, password: str, addr: str | None = None) -> tuple[str, StaffToken]:
+    """A new token for the account, or ``BadCredentials``/``LockedOut``; every attempt is
+    recorded and counts towards the lockout (``hotline.services.lockout``)."""
+    policy = lockout.Policy.of("staff_api")
+    lockout.refuse_if_locked(policy, username, addr)
+    user = db.session.scalar(select(StaffUser).where(StaffUser.username == username))
+    if not password_matches(user, password):
+        lockout.record(policy, username, user.id if user else None, "bad_password", addr)
+        raise BadCredentials("用户名或密码错误")
+    if not user.active:
+        lockout.record(policy, username, user.id, "disabled", addr)
+        raise BadCredentials("用户名或密码错误")
+    lockout.record(policy, username, user.id, "ok", addr)
     token = secrets.token_urlsafe(32)
     ttl = timedelta(minutes=current_app.config["STAFF_TOKEN_TTL_MINUTES"])
     record = StaffToken(token_hash=_token_hash(token), user=user, expires_at=utcnow() + ttl)

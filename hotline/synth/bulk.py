@@ -30,6 +30,7 @@ from hotline.synth.rows import (
 from hotline.synth.scenario import OrderPlan, Rules
 from hotline.synth.timing import Window
 from hotline.synth.world import World
+from privacy import catalog
 from privacy.crypto import FieldCipher
 from privacy.keyring import KeyRing
 
@@ -119,11 +120,8 @@ TABLES = (
 )
 # Positions of sealed values, whose ciphertext bytes COPY takes as they are.
 SEALED_AT = {
-    "orders": [ORDER_COLUMNS.index(c) for c in ORDER_COLUMNS if c.startswith("requester_")]
-    + [ORDER_COLUMNS.index("content")],
-    "events": [EVENT_COLUMNS.index("internal_note")],
-    "assignments": [],
-    "ratings": [RATING_COLUMNS.index("comment")],
+    attr: [columns.index(c) for c in catalog.columns(table.name) if c in columns]
+    for table, columns, attr in TABLES
 }
 
 
@@ -185,7 +183,7 @@ _worker: dict = {}
 def init_worker(url: str, ring_document: dict, algorithm: str, setup: Setup) -> None:
     cipher = FieldCipher(KeyRing.from_document(ring_document), algorithm)
     _worker["setup"] = setup
-    _worker["builder"] = RowBuilder(cipher, setup.rules.limits)
+    _worker["builder"] = RowBuilder(cipher, setup.rules, setup.world)
     # One connection per worker, kept for all its chunks and closed when the worker ends.
     engine = _worker["engine"] = create_engine(url, pool_size=1, max_overflow=0)
     multiprocessing.util.Finalize(engine, engine.dispose, exitpriority=10)

@@ -130,7 +130,7 @@ def generate_orders(
 def _run(tasks: list[bulk.Task], setup: bulk.Setup, workers: int):
     priv = runtime()
     if workers <= 1:
-        builder = RowBuilder(priv.cipher, setup.rules.limits)
+        builder = RowBuilder(priv.cipher, setup.rules, setup.world)
         for task in tasks:
             with db.engine.begin() as conn:
                 yield bulk.run_chunk(setup, builder, conn, task)

@@ -1,10 +1,11 @@
-"""Rows for the bulk writer: the same rows the services would write for a plan.
+"""Rows for the bulk writer: the rows the services would write for a plan.
 
-``RowBuilder`` replays a plan on plain Python state that mirrors
-``hotline.services.lifecycle`` step by step (same checks, same event fields, same
-assignment and milestone changes) and seals personal fields, blind-indexes and
-fingerprints exactly as ``hotline.services.intake`` does. ``tests/test_synth.py`` writes
-one plan through both paths and compares the rows field by field.
+``RowBuilder`` takes each planned step through the lifecycle's own step functions
+(``hotline.services.lifecycle``) — the same transition table, the same guards, the same
+events, assignments and milestones — on plain objects instead of model instances (a
+``PlainLedger``), and seals personal fields, blind-indexes and fingerprints as
+``hotline.services.intake`` does. Then each object becomes one row for ``COPY``.
+``tests/hotline/test_synth.py`` writes plans through both paths and compares the rows.
 """
 
 from __future__ import annotations
@@ -13,11 +14,18 @@ import json
 import secrets
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from operator import attrgetter
 
-from hotline.synth.fingerprint import Fingerprinter
-from hotline.synth.scenario import OrderPlan, Step
-from hotline.synth.timing import HOUR, as_datetime
+from hotline.models.enums import Channel, OrderKind, Resolution, Role, Satisfaction
+from hotline.services import lifecycle
+from hotline.services.actors import Actor
+from hotline.services.repeats import Fingerprinter
+from hotline.synth.scenario import OrderPlan, Rules
+from hotline.synth.timing import as_datetime
 from hotline.synth.uuids import new_uuid
+from hotline.synth.world import World
+from privacy import catalog
 from privacy.blind_index import blind_index
 from privacy.crypto import FieldCipher
 
@@ -41,83 +49,172 @@ RATING_COLUMNS = (
     "uuid", "order_id", "round", "source", "resolution", "satisfaction", "comment",
     "comment_public", "reopen_requested", "rated_at", "unit_id", "actor_id",
 )  # fmt: skip
-PERSONAL = ("requester_name", "requester_phone", "requester_id_number", "requester_address")
-# The ORM stores an explicitly passed ``data=None`` as JSON null, an omitted one as NULL.
-JSON_NULL = "null"
-LIVE_DISPATCH = ("pending", "accepted", "disputed")
-STEPS = (
-    "merge", "answer", "dispatch", "accept", "contact", "progress", "return", "dispute",
-    "reject_dispute", "request_extension", "decide_extension", "whistle", "escalate",
-    "complete", "follow_up", "rate", "close",
-)  # fmt: skip
 
 
-class PlanError(RuntimeError):
-    """A plan asked for a step the lifecycle would refuse."""
+class _Record:
+    """A row being built: the columns of one table as attributes, ``None`` by default."""
+
+    __slots__ = ()
+    TABLE = ""
+
+    def __init__(self, fields: dict):
+        for name in self.__slots__:
+            setattr(self, name, fields.get(name))
+
+
+class _Event(_Record):
+    __slots__ = EVENT_COLUMNS
+    TABLE = "order_events"
+
+    def __init__(self, fields: dict):
+        super().__init__(fields)
+        self.uuid = new_uuid()
+
+
+class _Assignment(_Record):
+    __slots__ = ASSIGNMENT_COLUMNS
+    TABLE = "assignments"
+
+
+class _Rating(_Record):
+    __slots__ = RATING_COLUMNS
+    TABLE = "ratings"
+
+    def __init__(self, fields: dict):
+        super().__init__(fields)
+        self.uuid = new_uuid()
+        self.reopen_requested = bool(self.reopen_requested)
+
+
+class _Order:
+    """An order as the steps see it while its plan is replayed."""
+
+    __slots__ = (
+        "id", "status", "round", "lead_unit_id", "time_limit", "deadline_at",
+        "dispatched_at", "contacted_at", "completed_at", "closed_at", "repeat_count",
+        "events", "assignments", "ratings",
+    )  # fmt: skip
+
+    def __init__(self, order_id: int, time_limit: str, deadline_at: datetime):
+        self.id, self.time_limit, self.deadline_at = order_id, time_limit, deadline_at
+        self.status = None
+        self.round = 1
+        self.repeat_count = 0
+        self.lead_unit_id = None
+        self.dispatched_at = self.contacted_at = self.completed_at = self.closed_at = None
+        self.events: list[_Event] = []
+        self.assignments: list[_Assignment] = []
+        self.ratings: list[_Rating] = []
+
+
+class PlainLedger:
+    """The lifecycle's ``Ledger`` for plain objects (see ``lifecycle.steps``)."""
+
+    def __init__(self, cipher: FieldCipher, rules: Rules, world: World):
+        self.cipher = cipher
+        self.limits = {k: timedelta(hours=v) for k, v in rules.limits.items()}
+        self.world = world
+
+    def event(self, order: _Order, fields: dict) -> _Event:
+        event = _Event(fields)
+        event.order_id = order.id
+        order.events.append(event)
+        return event
+
+    def assignment(self, order: _Order, fields: dict) -> _Assignment:
+        assignment = _Assignment(fields)
+        order.assignments.append(assignment)
+        return assignment
+
+    def rating(self, order: _Order, fields: dict) -> _Rating:
+        rating = _Rating(fields)
+        order.ratings.append(rating)
+        return rating
+
+    def seal(self, obj: _Record, column: str, text: str) -> None:
+        setattr(obj, column, self.cipher.seal(text, obj.TABLE, column, obj.uuid))
+
+    def deadline(self, start: datetime, time_limit) -> datetime:
+        return start + self.limits[str(time_limit)]
+
+    def unit_kind(self, unit_id: int) -> str:
+        return self.world.units[unit_id].kind
 
 
 @dataclass
 class Batch:
     orders: list[tuple] = field(default_factory=list)
-    events: list[list] = field(default_factory=list)
-    assignments: list[list] = field(default_factory=list)
-    ratings: list[list] = field(default_factory=list)
+    events: list[tuple] = field(default_factory=list)
+    assignments: list[tuple] = field(default_factory=list)
+    ratings: list[tuple] = field(default_factory=list)
     codes: list[tuple[str, str]] = field(default_factory=list)  # kept (order_no, code)
     statuses: Counter = field(default_factory=Counter)
     merged: int = 0
 
 
-class _State:
-    """An order as the lifecycle sees it while replaying its steps."""
-
-    __slots__ = (
-        "id", "status", "round", "lead", "deadline", "dispatched_at", "contacted_at",
-        "completed_at", "closed_at", "repeats", "events", "assignments", "ratings", "limit",
-    )  # fmt: skip
-
-    def __init__(self, order_id: int, deadline, limit: int):
-        self.id = order_id
-        self.limit = limit  # seconds of the time-limit class
-        self.status = "received"
-        self.round = 1
-        self.lead = None
-        self.deadline = deadline
-        self.dispatched_at = self.contacted_at = self.completed_at = self.closed_at = None
-        self.repeats = 0
-        self.events: list[list] = []
-        # [order_id, unit, role, state, dispatched_at, accepted_at, ended_at]
-        self.assignments: list[list] = []
-        self.ratings: list[list] = []
+_event_row = attrgetter(*EVENT_COLUMNS)
+_assignment_row = attrgetter(*ASSIGNMENT_COLUMNS)
+_rating_row = attrgetter(*RATING_COLUMNS)
+REQUESTER = catalog.columns("orders", catalog.Kind.IDENTITY)
 
 
 class RowBuilder:
-    def __init__(self, cipher: FieldCipher, limits: dict[str, int]):
+    def __init__(self, cipher: FieldCipher, rules: Rules, world: World):
         self.cipher = cipher
         self.ring = cipher.ring
-        self.limit_seconds = {k: v * HOUR for k, v in limits.items()}
+        self.rules = rules
+        self.ledger = PlainLedger(cipher, rules, world)
+        self.units = world.units
         self.fingerprinter = Fingerprinter(self.ring.index_key("content_simhash"))
-        self.steps = {op: getattr(self, "_" + op) for op in STEPS}
+        self._actors: dict[tuple, Actor] = {}
         self._json: dict[tuple, str] = {}
+        self.steps = {
+            "merge": self._merge,
+            "answer": self._answer,
+            "dispatch": self._dispatch,
+            "accept": self._accept,
+            "contact": self._contact,
+            "progress": self._progress,
+            "return": self._return,
+            "dispute": self._dispute,
+            "reject_dispute": self._reject_dispute,
+            "request_extension": self._request_extension,
+            "decide_extension": self._decide_extension,
+            "whistle": self._whistle,
+            "escalate": self._escalate,
+            "complete": self._complete,
+            "follow_up": self._follow_up,
+            "rate": self._rate,
+            "close": self._close,
+        }
+
+    def actor(self, ref: tuple) -> Actor:
+        actor = self._actors.get(ref)
+        if actor is None:
+            kind, user_id, role, unit_id = ref
+            actor = Actor(kind, user_id, Role(role) if role else None, unit_id)
+            self._actors[ref] = actor
+        return actor
 
     def build(self, plan: OrderPlan, order_id: int, batch: Batch, keep_code: bool = False) -> None:
         """Append the rows of one planned order; ``keep_code`` keeps its query code."""
         steps = plan.steps
         received = as_datetime(plan.received_at)
-        limit = self.limit_seconds[plan.time_limit]
-        o = _State(order_id, as_datetime(plan.received_at + limit), limit)
+        limit = self.ledger.limits[plan.time_limit]
+        o = _Order(order_id, plan.time_limit, received + limit)
         intake = steps[0]
-        self._event(
-            o, "received", intake.actor, received, unit_id=None, data={"channel": plan.channel}
-        )
+        permit = lifecycle.check(None, self.actor(intake.actor), lifecycle.Step.RECEIVE)
+        o.status = permit.row.target
+        lifecycle.receive_event(o, self.actor(intake.actor), plan.channel, received, self.ledger)
         for step in steps[1:]:
-            self.steps[step.op](o, step, as_datetime(step.at))
+            self.steps[step.op](o, self.actor(step.actor), step.args, as_datetime(step.at))
 
         uuid = new_uuid()
         seal, ring = self.cipher.seal, self.ring
         name, phone, id_number, address = plan.requester
         sealed = [
             seal(value, "orders", column, uuid) if value else None
-            for column, value in zip(PERSONAL, plan.requester, strict=True)
+            for column, value in zip(REQUESTER, plan.requester, strict=True)
         ]
         code = f"{secrets.randbelow(10**8):08d}"
         if keep_code:
@@ -126,252 +223,106 @@ class RowBuilder:
             (
                 order_id, uuid, plan.order_no, blind_index(ring, "query_code", code), plan.kind,
                 plan.channel, plan.leaf.id, plan.district_id, plan.street_id, plan.community_id,
-                plan.time_limit, plan.confidential, o.status, o.round, o.lead, received,
-                o.deadline, o.dispatched_at, o.contacted_at, o.completed_at, o.closed_at,
-                o.repeats, *sealed, seal(plan.content, "orders", "content", uuid),
+                plan.time_limit, plan.confidential, o.status, o.round, o.lead_unit_id, received,
+                o.deadline_at, o.dispatched_at, o.contacted_at, o.completed_at, o.closed_at,
+                o.repeat_count, *sealed, seal(plan.content, "orders", "content", uuid),
                 blind_index(ring, "phone", phone) if phone else None,
                 blind_index(ring, "id_number", id_number) if id_number else None,
                 self.fingerprinter.simhash(plan.content), None, intake.actor[1],
             )
         )  # fmt: skip
-        batch.events.extend(o.events)
-        batch.assignments.extend(o.assignments)
-        batch.ratings.extend(o.ratings)
+        dumps = self._dumps
+        for event in o.events:
+            event.data = dumps(event.data) if event.data is not None else None
+            batch.events.append(_event_row(event))
+        batch.assignments.extend(map(_assignment_row, o.assignments))
+        batch.ratings.extend(map(_rating_row, o.ratings))
         batch.statuses[o.status] += 1
-        batch.merged += o.repeats
-
-    # -- events ----------------------------------------------------------------------
-    def _event(self, o: _State, type_: str, actor, at, **fields) -> list:
-        if o.events and at < o.events[-1][4]:
-            raise PlanError("event before the previous one")
-        data = fields.get("data")
-        row = [
-            new_uuid(), o.id, len(o.events) + 1, type_, at, o.round, actor[1], actor[2],
-            fields.get("unit_id", actor[3]), fields.get("target_unit_id"),
-            fields.get("public_note"), None, fields.get("reason"), fields.get("new_deadline"),
-            (JSON_NULL if data is None else self._dumps(data)) if "data" in fields else None,
-        ]  # fmt: skip
-        o.events.append(row)
-        return row
+        batch.merged += o.repeat_count
 
     def _dumps(self, data: dict) -> str:
+        """JSON text as the ORM's JSON type writes it (``json.dumps``), remembered."""
         key = tuple(data.items())
         text = self._json.get(key)
         if text is None:
             text = self._json[key] = json.dumps(data)
         return text
 
-    @staticmethod
-    def _require(o: _State, *allowed: str) -> None:
-        if o.status not in allowed:
-            raise PlanError(f"status {o.status} does not allow this step")
+    def _unit(self, unit_id: int | None):
+        return self.units[unit_id] if unit_id is not None else None
 
-    @staticmethod
-    def _unit_assignment(o: _State, actor, states: tuple, roles: tuple | None = None) -> list:
-        mine = [a for a in o.assignments if a[1] == actor[3]]
-        if roles is not None:
-            mine = [a for a in mine if a[2] in roles]
-        live = [a for a in mine if a[3] in states]
-        if actor[2] != "handler" or not live:
-            raise PlanError(f"unit {actor[3]} has no assignment in {states}")
-        return live[-1]
+    # -- the planned steps, each one a call of the lifecycle's own step ----------------
+    def _merge(self, o, actor, a, at) -> None:
+        channel, kind = Channel(a["channel"]).value, OrderKind(a["kind"]).value
+        lifecycle.merge_repeat(o, actor, channel, kind, at, self.ledger)
 
-    # -- steps, as in hotline.services.lifecycle ---------------------------------------
-    def _merge(self, o: _State, s: Step, at) -> None:
-        self._event(
+    def _answer(self, o, actor, a, at) -> None:
+        lifecycle.answer_directly(o, actor, a["reply"], at, self.ledger)
+
+    def _dispatch(self, o, actor, a, at) -> None:
+        lifecycle.dispatch(
             o,
-            "merged_repeat",
-            s.actor,
-            at,
-            data={"channel": s.args["channel"], "kind": s.args["kind"]},
+            actor,
+            self._unit(a["unit"]),
+            joint_unit=self._unit(a["joint"]),
+            note=a["note"],
+            at=at,
+            ledger=self.ledger,
         )
-        o.repeats += 1
 
-    def _answer(self, o: _State, s: Step, at) -> None:
-        self._require(o, "received")
-        self._event(o, "answered", s.actor, at, public_note=s.args["reply"])
-        o.status, o.completed_at = "answered", at
+    def _accept(self, o, actor, a, at) -> None:
+        lifecycle.accept(o, actor, at, self.ledger)
 
-    def _dispatch(self, o: _State, s: Step, at) -> None:
-        self._require(o, "received", "returned", "disputed")
-        unit, joint = s.args["unit"], s.args["joint"]
-        for a in o.assignments:
-            if a[3] in LIVE_DISPATCH and a[2] in ("lead", "joint"):
-                a[3], a[6] = "returned", at
-        data = {"joint_unit_id": joint} if joint is not None else None
-        self._event(
-            o, "dispatched", s.actor, at, target_unit_id=unit, public_note=s.args["note"], data=data
-        )
-        o.assignments.append([o.id, unit, "lead", "pending", at, None, None])
-        if joint is not None:
-            o.assignments.append([o.id, joint, "joint", "pending", at, None, None])
-        o.status, o.lead, o.dispatched_at, o.contacted_at = "dispatched", unit, at, None
+    def _contact(self, o, actor, a, at) -> None:
+        lifecycle.contact_requester(o, actor, a["note"], at, self.ledger)
 
-    def _accept(self, o: _State, s: Step, at) -> None:
-        a = self._unit_assignment(o, s.actor, ("pending",))
-        self._event(o, "accepted", s.actor, at)
-        a[3], a[5] = "accepted", at
-        if a[2] == "lead":
-            o.status = "accepted"
+    def _progress(self, o, actor, a, at) -> None:
+        lifecycle.add_progress(o, actor, a["note"], a.get("internal"), at, self.ledger)
 
-    def _contact(self, o: _State, s: Step, at) -> None:
-        a = self._unit_assignment(o, s.actor, ("accepted",))
-        self._event(o, "contacted", s.actor, at, public_note=s.args["note"])
-        if a[2] == "lead" and o.contacted_at is None:
-            o.contacted_at = at
+    def _return(self, o, actor, a, at) -> None:
+        lifecycle.return_order(o, actor, a["reason"], at, self.ledger)
 
-    def _progress(self, o: _State, s: Step, at) -> None:
-        self._unit_assignment(o, s.actor, ("accepted",))
-        row = self._event(o, "progress", s.actor, at, public_note=s.args["note"])
-        if s.args.get("internal"):
-            row[11] = self.cipher.seal(s.args["internal"], "order_events", "internal_note", row[0])
+    def _dispute(self, o, actor, a, at) -> None:
+        lifecycle.dispute_dispatch(o, actor, a["reason"], at, self.ledger)
 
-    def _return(self, o: _State, s: Step, at) -> None:
-        a = self._unit_assignment(o, s.actor, ("pending", "accepted"), ("lead",))
-        self._event(o, "returned", s.actor, at, reason=s.args["reason"])
-        for b in o.assignments:
-            if b[3] in ("pending", "accepted") and b[2] in ("lead", "joint"):
-                b[3], b[6] = "returned", at
-        a[3] = "returned"
-        o.status, o.lead = "returned", None
+    def _reject_dispute(self, o, actor, a, at) -> None:
+        lifecycle.reject_dispute(o, actor, a["note"], at, self.ledger)
 
-    def _dispute(self, o: _State, s: Step, at) -> None:
-        a = self._unit_assignment(o, s.actor, ("pending", "accepted"), ("lead",))
-        self._event(
-            o, "disputed", s.actor, at, reason=s.args["reason"], data={"previous_state": a[3]}
-        )
-        a[3] = "disputed"
-        o.status = "disputed"
+    def _request_extension(self, o, actor, a, at) -> None:
+        new_deadline = as_datetime(a["new_deadline"])
+        lifecycle.request_extension(o, actor, a["reason"], new_deadline, at, self.ledger)
 
-    def _reject_dispute(self, o: _State, s: Step, at) -> None:
-        self._require(o, "disputed")
-        a = next(a for a in reversed(o.assignments) if a[3] == "disputed")
-        dispute = next(e for e in reversed(o.events) if e[3] == "disputed")
-        previous = json.loads(dispute[14])["previous_state"]
-        self._event(o, "dispute_rejected", s.actor, at, reason=s.args["note"], target_unit_id=a[1])
-        a[3] = previous
-        o.status = "accepted" if previous == "accepted" else "dispatched"
+    def _decide_extension(self, o, actor, a, at) -> None:
+        lifecycle.decide_extension(o, actor, a["approve"], a["note"], at, self.ledger)
 
-    def _pending_extension(self, o: _State) -> list | None:
-        for e in reversed(o.events):
-            if e[3] in ("extension_approved", "extension_rejected"):
-                return None
-            if e[3] == "extension_requested":
-                return e
-        return None
+    def _whistle(self, o, actor, a, at) -> None:
+        units = [self.units[u] for u in a["units"]]
+        lifecycle.whistle(o, actor, units, a["note"], at, self.ledger)
 
-    def _request_extension(self, o: _State, s: Step, at) -> None:
-        self._unit_assignment(o, s.actor, ("accepted",), ("lead",))
-        self._require(o, "accepted")
-        new_deadline = as_datetime(s.args["new_deadline"])
-        if self._pending_extension(o) is not None or new_deadline <= o.deadline:
-            raise PlanError("extension not allowed")
-        self._event(
+    def _escalate(self, o, actor, a, at) -> None:
+        coordinator = self._unit(a["coordinator"])
+        lifecycle.escalate(o, actor, a["reason"], coordinator, at, self.ledger)
+
+    def _complete(self, o, actor, a, at) -> None:
+        lifecycle.complete(o, actor, a["reply"], at, self.ledger)
+
+    def _follow_up(self, o, actor, a, at) -> None:
+        verdict = Resolution(a["resolution"]), Satisfaction(a["satisfaction"])
+        lifecycle.follow_up(o, actor, *verdict, note=a["note"], at=at, ledger=self.ledger)
+
+    def _rate(self, o, actor, a, at) -> None:
+        lifecycle.rate(
             o,
-            "extension_requested",
-            s.actor,
-            at,
-            reason=s.args["reason"],
-            new_deadline=new_deadline,
+            actor,
+            Resolution(a["resolution"]),
+            Satisfaction(a["satisfaction"]),
+            comment=a["comment"],
+            comment_public=a["comment_public"],
+            ask_reopen=a["ask_reopen"],
+            window_days=self.rules.rating_window_days,
+            at=at,
+            ledger=self.ledger,
         )
 
-    def _decide_extension(self, o: _State, s: Step, at) -> None:
-        request = self._pending_extension(o)
-        if request is None:
-            raise PlanError("no extension pending")
-        if s.args["approve"]:
-            self._event(
-                o, "extension_approved", s.actor, at, reason=request[12],
-                public_note=s.args["note"], new_deadline=request[13], target_unit_id=request[8],
-            )  # fmt: skip
-            o.deadline = request[13]
-        else:
-            self._event(
-                o,
-                "extension_rejected",
-                s.actor,
-                at,
-                reason=s.args["note"],
-                target_unit_id=request[8],
-            )
-
-    def _whistle(self, o: _State, s: Step, at) -> None:
-        self._unit_assignment(o, s.actor, ("accepted",), ("lead",))
-        live = {a[1] for a in o.assignments if a[3] in ("pending", "accepted")}
-        for unit in s.args["units"]:
-            if unit in live:
-                raise PlanError("unit already assigned")
-            self._event(o, "whistle", s.actor, at, target_unit_id=unit, public_note=s.args["note"])
-            o.assignments.append([o.id, unit, "co", "pending", at, None, None])
-
-    def _escalate(self, o: _State, s: Step, at) -> None:
-        if s.actor[2] == "supervisor":
-            self._require(o, "dispatched", "accepted")
-        else:
-            self._unit_assignment(o, s.actor, ("accepted",), ("lead",))
-        coordinator = s.args["coordinator"]
-        self._event(
-            o, "escalated", s.actor, at, reason=s.args["reason"], target_unit_id=coordinator
-        )
-        o.assignments.append([o.id, coordinator, "coordinator", "pending", at, None, None])
-
-    def _complete(self, o: _State, s: Step, at) -> None:
-        self._unit_assignment(o, s.actor, ("accepted",), ("lead",))
-        self._require(o, "accepted")
-        self._event(o, "completed", s.actor, at, public_note=s.args["reply"])
-        for a in o.assignments:
-            if a[3] in ("pending", "accepted"):
-                a[3], a[6] = "done", at
-        o.status, o.completed_at = "completed", at
-
-    def _has_rating(self, o: _State, source: str) -> bool:
-        return any(r[2] == o.round and r[3] == source for r in o.ratings)
-
-    def _follow_up(self, o: _State, s: Step, at) -> None:
-        self._require(o, "completed")
-        if self._has_rating(o, "follow_up"):
-            raise PlanError("already followed up")
-        verdict = {"resolution": s.args["resolution"], "satisfaction": s.args["satisfaction"]}
-        self._event(o, "followed_up", s.actor, at, public_note=s.args["note"], data=verdict)
-        o.ratings.append(
-            [new_uuid(), o.id, o.round, "follow_up", verdict["resolution"],
-             verdict["satisfaction"], None, None, False, at, o.lead, s.actor[1]]
-        )  # fmt: skip
-
-    def _rate(self, o: _State, s: Step, at) -> None:
-        self._require(o, "completed", "closed")
-        args = s.args
-        if self._has_rating(o, "citizen") or (at - o.completed_at).days >= 7:
-            raise PlanError("rating not allowed")
-        verdict = {"resolution": args["resolution"], "satisfaction": args["satisfaction"]}
-        self._event(o, "rated", s.actor, at, public_note=args["comment_public"], data=verdict)
-        uuid = new_uuid()
-        comment = (
-            self.cipher.seal(args["comment"], "ratings", "comment", uuid)
-            if args["comment"]
-            else None
-        )
-        o.ratings.append(
-            [uuid, o.id, o.round, "citizen", verdict["resolution"], verdict["satisfaction"],
-             comment, args["comment_public"], args["ask_reopen"], at, o.lead, None]
-        )  # fmt: skip
-        if args["ask_reopen"]:
-            self._reopen(o, s, at)
-
-    def _reopen(self, o: _State, s: Step, at) -> None:
-        self._require(o, "completed", "closed")
-        if o.lead is None or not any(r[2] == o.round and r[5] == "dissatisfied" for r in o.ratings):
-            raise PlanError("reopen not allowed")
-        reason = "诉求人评价未解决且不满意，申请重新办理"
-        self._event(o, "reopened", s.actor, at, reason=reason, target_unit_id=o.lead, unit_id=None)
-        o.round += 1
-        o.assignments.append([o.id, o.lead, "lead", "pending", at, None, None])
-        o.status = "dispatched"
-        o.deadline = as_datetime(int(at.timestamp()) + o.limit)
-        o.dispatched_at, o.contacted_at = at, None
-        o.completed_at = o.closed_at = None
-
-    def _close(self, o: _State, s: Step, at) -> None:
-        self._require(o, "completed", "answered")
-        self._event(o, "closed", s.actor, at, public_note=s.args["note"])
-        o.status, o.closed_at = "closed", at
+    def _close(self, o, actor, a, at) -> None:
+        lifecycle.close(o, actor, a["note"], at, self.ledger)

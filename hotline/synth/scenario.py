@@ -17,6 +17,7 @@ class Rules:
     limits: dict[str, int]  # hours per time-limit class
     response_hours: int  # requester to be contacted within this many hours
     merge_hours: int  # a repeat within this many hours is merged
+    rating_window_days: int = 7  # a citizen rates within this many days of completion
 
     @classmethod
     def from_config(cls, config) -> Rules:
@@ -24,6 +25,7 @@ class Rules:
             limits=dict(config["TIME_LIMIT_HOURS"]),
             response_hours=config["RESPONSE_WINDOW_HOURS"],
             merge_hours=config["MERGE_WINDOW_HOURS"],
+            rating_window_days=config["RATING_WINDOW_DAYS"],
         )
 
 

@@ -38,6 +38,7 @@ class UnitRef:
     name: str
     district_id: int | None
     street_id: int | None
+    active: bool = True  # only active units with a handler are offered
 
 
 @dataclass

@@ -11,7 +11,7 @@ from hotline.extensions import db
 from hotline.models.enums import Channel, OrderKind
 from hotline.services.actors import Actor
 from hotline.services.intake import Requester, receive
-from privacy.console import auth
+from hotline.services.privacy_office import officers as auth
 from tests.conftest import PASSWORD
 from tests.privacy.conftest import CONTENT, PERSON
 

@@ -76,7 +76,7 @@ def test_a_cut_list_says_how_many_there_are_in_all(
     for hour in (22, 23, 6):
         read_at(hour, "dispatcher", order)
     read_at(10, "dispatcher", order)
-    monkeypatch.setattr("privacy.console.anomalies.LIMIT", 2)
+    monkeypatch.setattr("hotline.services.privacy_office.anomalies.LIMIT", 2)
     html = client.get("/privacy/console/anomalies").get_data(as_text=True)
     off_hours = section(html, "工作时间以外的查看")
     assert "共 3 条，仅列出最新的 2 条" in off_hours

@@ -8,7 +8,8 @@ import time
 from sqlalchemy import select
 
 from hotline.extensions import db
-from privacy.console.models import ConsoleLogin, ConsoleTotp
+from hotline.models.logins import ConsoleTotp
+from hotline.models.logins import LoginAttempt as ConsoleLogin
 from tests.console.conftest import csrf_of, totp_now
 
 
@@ -62,7 +63,7 @@ def test_five_failures_lock_the_account(client, enroll, login_form):
             login_form("privacy", totp_now(secret), password="wrong-password-1").status_code == 401
         )
     locked = login_form("privacy", totp_now(secret))
-    assert locked.status_code == 401
+    assert locked.status_code == 423
     assert "已临时锁定" in locked.get_data(as_text=True)
     assert outcomes()[-1] == "locked"
 
@@ -88,7 +89,7 @@ def test_guessing_spread_over_many_addresses_locks_the_username(app, enroll, log
         assert resp.status_code == 401
         assert "已临时锁定" not in resp.get_data(as_text=True)
     locked = login_form("privacy", totp_now(secret), addr="198.51.100.7")
-    assert locked.status_code == 401
+    assert locked.status_code == 423
     assert "已临时锁定" in locked.get_data(as_text=True)
 
 

@@ -9,8 +9,8 @@ import secrets
 import pytest
 from flask import request, request_finished
 
+from hotline.config import DEFAULT_CITIZEN_LIMITS as DEFAULT_LIMITS
 from hotline.extensions import limiter
-from miniapp_api.limits import DEFAULT_LIMITS
 from tests.miniapp import helpers
 
 HIGH = "10000/minute"

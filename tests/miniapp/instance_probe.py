@@ -8,8 +8,8 @@ import json
 import os
 import sys
 
-from hotline import create_app
 from privacy.keyring import KeyRing
+from yangguang import create_app
 
 
 def main() -> None:
@@ -24,6 +24,7 @@ def main() -> None:
             "PRIVACY_KEYRING": KeyRing.generate(development=True),
             "RATELIMIT_STORAGE_URI": probe["storage_uri"],
             "RATELIMIT_STORAGE_OPTIONS": {"key_prefix": probe["storage_prefix"]},
+            "RATELIMIT_KEY_PREFIX": probe["key_prefix"],
             "CITIZEN_RATE_LIMITS": probe["limits"],
         }
     )

@@ -12,8 +12,9 @@ from sqlalchemy import func, select
 
 from hotline.extensions import db
 from hotline.models.citizen import CitizenProfile, SmsCode
-from hotline.services import citizen_auth, lifecycle
+from hotline.services import lifecycle
 from hotline.services.actors import Actor
+from hotline.services.citizen import auth as citizen_auth
 from privacy.blind_index import blind_index
 from privacy.keyring import KeyRing
 from privacy.orm import utcnow

@@ -6,7 +6,7 @@ import pytest
 
 from hotline.reports import ranking
 from hotline.reports.scoring import Rates, compute_rates
-from hotline.reports.settings import DEFAULTS, ReportSettings
+from hotline.reports.settings import ReportSettings
 
 
 @pytest.fixture
@@ -41,7 +41,7 @@ def test_weights_and_scores_are_configuration(make_app):
         rates = compute_rates(settings, dispatched=10, responded=10, rated=10, res_sum=0, sat_sum=0)
         assert rates.composite == 50.0
         assert settings.snapshot()["composite_weights"]["response"] == 0.5
-    assert DEFAULTS["RATE_SCORES"]["satisfaction"]["basically"] == 0.8
+        assert app.config["RATE_SCORES"]["satisfaction"]["basically"] == 0.8
 
 
 def street(code: str, composite: float | None) -> ranking.StreetMonth:

@@ -83,7 +83,7 @@ def staff(world):
 
     def factory(username: str, purpose: str | None = None):
         user = world.users[username]
-        viewer = Viewer(str(user.role), user.id, user.unit_id)
+        viewer = Viewer(user.role, user.id, user.unit_id)
         ctx = AccessContext.for_staff(user.id, user.role, user.unit_id, purpose=purpose)
         return viewer, ctx
 

@@ -187,14 +187,14 @@ def test_confidential_order_hides_identity_from_units(app, world, make_order, st
 
 def test_citizen_viewer_gets_masked_only(app, make_order):
     order = make_order()
-    out = present(db.session, order, FIELDS, viewer=Viewer("citizen"), facts=OrderFacts())
+    out = present(db.session, order, FIELDS, viewer=Viewer(None), facts=OrderFacts())
     assert out["requester_phone"] == "138****5678"
     with pytest.raises(PlaintextRefused):
         present(
             db.session,
             order,
             FIELDS,
-            viewer=Viewer("citizen"),
+            viewer=Viewer(None),
             facts=OrderFacts(),
             ctx=AccessContext("citizen", "citizen"),
             reveal=["requester_phone"],

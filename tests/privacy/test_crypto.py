@@ -6,10 +6,10 @@ import json
 
 import pytest
 
-from hotline import create_app
 from privacy.crypto import DecryptionError, FieldCipher, Sealed
 from privacy.fields import open_field, seal_field
 from privacy.keyring import KeyRing, KeyRingError
+from yangguang import create_app
 
 from .conftest import PERSON
 

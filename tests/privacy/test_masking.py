@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from privacy.masking import mask_address, mask_field, mask_id_number, mask_name, mask_phone
+from privacy.catalog import mask
+from privacy.masking import mask_address, mask_id_number, mask_name, mask_phone
 from privacy.redaction import id_check_ok, luhn_ok, redact_text
 
 from .conftest import luhn_complete, valid_id
@@ -171,6 +172,7 @@ def test_an_invalid_id_that_passes_luhn_is_redacted_as_a_card():
 
 
 def test_mask_field_dispatch_and_none():
-    assert mask_field("requester_phone", "13812345678") == "138****5678"
-    assert mask_field("content", "电话13812345678") == "电话[手机号]"
-    assert mask_field("internal_note", None) is None
+    assert mask("orders", "requester_phone", "13812345678") == "138****5678"
+    assert mask("orders", "content", "电话13812345678") == "电话[手机号]"
+    assert mask("order_events", "internal_note", None) is None
+    assert mask("console_totp", "secret", "JBSWY3DPEHPK3PXP") == "******"

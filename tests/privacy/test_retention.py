@@ -15,11 +15,12 @@ from hotline.models.enums import (
     Resolution,
     Satisfaction,
 )
-from hotline.models.orders import PERSONAL_FIELDS, Order, OrderEvent, Rating
+from hotline.models.orders import Order, OrderEvent, Rating
 from hotline.services.actors import SYSTEM
 from hotline.services.lifecycle import append_event
 from hotline.services.retention import cutoff_for, erase_expired
 from privacy.accesslog import verify_chain
+from privacy.catalog import columns
 from privacy.fields import seal_field
 from privacy.models import AccessLogEntry
 from privacy.orm import utcnow
@@ -79,7 +80,7 @@ def test_erases_only_orders_closed_before_the_cutoff(orders, ring):
 
     for key in ("old", "older"):
         order = db.session.get(Order, orders[key])
-        assert all(getattr(order, name) is None for name in PERSONAL_FIELDS)
+        assert all(getattr(order, name) is None for name in columns("orders"))
         assert order.phone_bidx is None
         assert order.content_simhash is None
         assert order.personal_erased_at is not None

@@ -10,9 +10,10 @@ from sqlalchemy import insert, select, update
 
 from hotline.extensions import db
 from hotline.models.enums import Channel, OrderKind, OrderStatus, TimeLimit
-from hotline.models.orders import PERSONAL_FIELDS, Order
+from hotline.models.orders import Order
 from hotline.models.places import District
 from privacy import rotation
+from privacy.catalog import columns
 from privacy.crypto import FieldCipher
 from privacy.fields import open_field
 from privacy.keyring import KeyRing
@@ -77,7 +78,7 @@ def check_all(cipher: FieldCipher, n: int) -> None:
     for order in orders:
         i = int(order.order_no[8:])
         expected = person(i)
-        for name in PERSONAL_FIELDS:
+        for name in columns("orders"):
             assert open_field(cipher, order, name) == expected[name]
 
 

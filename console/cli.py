@@ -7,8 +7,9 @@ from flask.cli import AppGroup
 from sqlalchemy import select
 
 from hotline.extensions import db
+from hotline.models.enums import Role
 from hotline.models.units import StaffUser
-from privacy.console import auth, verify
+from hotline.services.privacy_office import officers, verify
 
 console_cli = AppGroup("console", help="The privacy office console.")
 
@@ -20,9 +21,9 @@ def enroll_command(username: str) -> None:
     user = db.session.scalar(select(StaffUser).where(StaffUser.username == username))
     if user is None:
         raise click.ClickException(f"没有用户 {username}")
-    if str(user.role) != auth.OFFICER_ROLE:
+    if user.role != Role.PRIVACY_OFFICER:
         raise click.ClickException(f"{username} 不是隐私保护专员，不能登录控制台")
-    secret, uri = auth.enroll(user)
+    secret, uri = officers.enroll(user)
     db.session.commit()
     click.echo(f"已为 {username} 生成动态验证码密钥（只显示这一次，请录入身份验证器）：")
     click.echo(f"secret: {secret}")

@@ -19,6 +19,7 @@ from flask import current_app
 from sqlalchemy import and_, exists, func, literal_column, select
 
 from hotline.extensions import db
+from hotline.models.enums import Role
 from hotline.models.orders import Assignment, Order
 from privacy.accesslog import ACTION_REVEAL
 from privacy.models import AccessLogEntry
@@ -107,14 +108,16 @@ def confidential(since: datetime) -> Section:
     return _section(
         select(E)
         .join(Order, Order.id == E.order_id)
-        .where(_reads(since), Order.confidential.is_(True), E.role != "privacy_officer")
+        .where(_reads(since), Order.confidential.is_(True), E.role != str(Role.PRIVACY_OFFICER))
     )
 
 
 def unassigned(since: datetime) -> Section:
     assigned = exists().where(Assignment.order_id == E.order_id, Assignment.unit_id == E.unit_id)
     return _section(
-        select(E).where(_reads(since), E.role == "handler", E.order_id.is_not(None), ~assigned)
+        select(E).where(
+            _reads(since), E.role == str(Role.HANDLER), E.order_id.is_not(None), ~assigned
+        )
     )
 
 

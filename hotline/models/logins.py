@@ -1,8 +1,8 @@
-"""Tables of the privacy office console: TOTP secrets and the record of every login.
+"""Staff sign-in records: every login attempt at the staff API and the privacy office
+console (lockouts are computed from them), and the console officers' TOTP secrets.
 
 ``console_totp`` holds each officer's TOTP secret sealed with the field cipher (bound to the
-row's uuid like any personal field, so key rotation re-encrypts it too). ``console_logins``
-records every login attempt, success or failure; lockout is computed from it.
+row's uuid like any personal field, so key rotation re-encrypts it too).
 """
 
 from __future__ import annotations
@@ -12,12 +12,13 @@ from datetime import datetime
 from sqlalchemy import BigInteger, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
+from hotline.extensions import db
 from privacy.crypto import Sealed
 from privacy.fields import Encrypted
-from privacy.orm import Base, UTCDateTime, UUIDString, new_uuid, utcnow
+from privacy.orm import UTCDateTime, UUIDString, new_uuid, utcnow
 
 
-class ConsoleTotp(Base):
+class ConsoleTotp(db.Model):
     __tablename__ = "console_totp"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -33,15 +34,20 @@ class ConsoleTotp(Base):
         super().__init__(**kwargs)
 
 
-class ConsoleLogin(Base):
-    __tablename__ = "console_logins"
-    __table_args__ = (Index("ix_console_logins_username_at", "username", "occurred_at"),)
+class LoginAttempt(db.Model):
+    """One sign-in attempt, successful or not, at one door (``staff_api`` or ``console``)."""
+
+    __tablename__ = "login_attempts"
+    __table_args__ = (
+        Index("ix_login_attempts_door_username_at", "door", "username", "occurred_at"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    door: Mapped[str] = mapped_column(String(16), default="console")
     occurred_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     username: Mapped[str] = mapped_column(String(64))
     user_id: Mapped[int | None] = mapped_column(Integer)
     success: Mapped[bool] = mapped_column(default=False)
-    # "ok", "bad_password", "bad_totp", "no_totp", "not_officer", "locked", "logout", "idle"
+    # "ok", "bad_password", "bad_totp", "no_totp", "not_officer", "locked", "logout"
     outcome: Mapped[str] = mapped_column(String(24))
     client_addr: Mapped[str | None] = mapped_column(String(64))

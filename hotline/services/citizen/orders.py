@@ -21,8 +21,9 @@ from hotline.models.enums import Channel, OrderKind, OrderStatus, Resolution, Sa
 from hotline.models.orders import Order, OrderEvent, Rating
 from hotline.models.places import Community, District, Street
 from hotline.models.units import StaffUser
-from hotline.services import citizen_auth, intake, lifecycle
+from hotline.services import intake, lifecycle
 from hotline.services.actors import Actor
+from hotline.services.citizen import auth as citizen_auth
 from privacy.blind_index import matches
 from privacy.redaction import redact_text
 from privacy.runtime import runtime

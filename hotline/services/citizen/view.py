@@ -20,7 +20,7 @@ from flask import current_app
 from hotline.models.enums import EventType, OrderStatus, RatingSource
 from hotline.models.orders import Order, OrderEvent, Rating
 from hotline.services import deadlines
-from hotline.services.citizen_reference import Names, UnitInfo, names
+from hotline.services.citizen.reference import Names, UnitInfo, names
 from privacy.access import masked
 from privacy.masking import mask_name
 from privacy.orm import utcnow

@@ -21,7 +21,7 @@ from hotline.models.places import Street
 from hotline.models.units import StaffUser, Unit
 from hotline.services import intake, lifecycle
 from hotline.services.actors import Actor
-from hotline.services.citizen_auth import phone_bidx
+from hotline.services.citizen.auth import phone_bidx
 from privacy.orm import utcnow
 
 NAME = "张伟"

@@ -1,0 +1,1 @@
+"""What citizens do: log in, follow and rate their orders, submit requests."""

@@ -1,0 +1,35 @@
+"""The order lifecycle: its transition table (``table``) and its steps (``steps``)."""
+
+from hotline.services.lifecycle.steps import (  # noqa: F401
+    ORM,
+    Ledger,
+    OrmLedger,
+    accept,
+    add_progress,
+    answer_directly,
+    append_event,
+    close,
+    complete,
+    contact_requester,
+    decide_extension,
+    dispatch,
+    dispute_dispatch,
+    escalate,
+    follow_up,
+    merge_repeat,
+    pending_extension,
+    rate,
+    receive_event,
+    reject_dispute,
+    reopen,
+    request_extension,
+    return_order,
+    whistle,
+)
+from hotline.services.lifecycle.table import (  # noqa: F401
+    DISPATCH_ROLES,
+    HOTLINE_ROLES,
+    INTAKE_ROLES,
+    Step,
+    check,
+)

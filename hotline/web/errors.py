@@ -1,0 +1,147 @@
+"""Every exception, mapped once: the JSON error shape on the APIs
+(``{"error": {"code", "message", "details"}}``), a Chinese error page everywhere else.
+
+A database that is down or restarting answers 503 with ``Retry-After``; nothing a request
+can send produces a traceback for the caller.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from flask import Flask, jsonify, make_response, render_template, request
+from flask_limiter import RateLimitExceeded
+from jinja2 import TemplateNotFound
+from marshmallow import ValidationError
+from sqlalchemy.exc import DBAPIError, OperationalError
+from werkzeug.exceptions import HTTPException
+
+from hotline.errors import HTTP_MESSAGES, ApiError
+from hotline.extensions import limiter
+from hotline.web.security import is_api_request
+from privacy.accesslog import AccessLogError
+from privacy.matrix import PlaintextRefused
+
+log = logging.getLogger("hotline.errors")
+
+DB_RETRY_AFTER = 5
+DB_DOWN_MESSAGE = "服务暂时不可用，请稍后再试"
+# The page layout used for an error, by path: each front door's own look.
+_PAGE_TEMPLATES = (
+    ("/privacy/console", "console/error.html"),
+    ("/reports", "portal/error.html"),
+    ("/open311", "portal/error.html"),
+    ("/m", "m/error.html"),
+)
+
+
+def error_body(status: int, code: str, message: str, details: dict | None = None):
+    return jsonify({"error": {"code": code, "message": message, "details": details or {}}}), status
+
+
+def error_page(status: int, message: str):
+    template = next(
+        (name for prefix, name in _PAGE_TEMPLATES if request.path.startswith(prefix)),
+        "error.html",
+    )
+    try:
+        body = render_template(template, code=status, message=message)
+    except TemplateNotFound:
+        body = render_template("error.html", code=status, message=message)
+    return body, status
+
+
+def answer(status: int, code: str, message: str, details: dict | None = None, headers=None):
+    """The error in the caller's language: JSON on the APIs, a page otherwise."""
+    if is_api_request():
+        response = error_body(status, code, message, details)[0]
+    else:
+        response = make_response(*error_page(status, message))
+    response.status_code = status
+    for name, value in (headers or {}).items():
+        response.headers[name] = value
+    return response
+
+
+def retry_after() -> int:
+    """Seconds until the limit that refused this request lets it through again."""
+    current = limiter.current_limit
+    if current is None:
+        return 60
+    try:
+        return max(1, int(current.reset_at - time.time()))
+    except Exception:  # noqa: BLE001  (storage gone while answering: a safe guess)
+        return 60
+
+
+def is_database_down(exc: BaseException) -> bool:
+    """A lost or refused connection (not a bad statement)."""
+    if isinstance(exc, OperationalError):
+        return True
+    return isinstance(exc, DBAPIError) and exc.connection_invalidated
+
+
+def init_app(app: Flask) -> None:
+    @app.errorhandler(ApiError)
+    def _api_error(exc: ApiError):
+        headers = {}
+        if getattr(exc, "retry_after", None):
+            headers["Retry-After"] = str(exc.retry_after)
+        return answer(exc.status, exc.code, exc.message, exc.details, headers)
+
+    @app.errorhandler(ValidationError)
+    def _validation_error(exc: ValidationError):
+        messages = exc.messages if isinstance(exc.messages, dict) else {"_schema": exc.messages}
+        if is_api_request():
+            return error_body(422, "invalid", "提交的内容有误，请检查后重试", {"fields": messages})
+        return answer(400, "invalid", "提交的内容有误，请检查后重试")
+
+    @app.errorhandler(PlaintextRefused)
+    def _refused(exc: PlaintextRefused):
+        return answer(403, exc.code, exc.message, {"fields": list(exc.fields)})
+
+    @app.errorhandler(AccessLogError)
+    def _log_failed(exc: AccessLogError):
+        app.logger.error("access log write failed; plaintext withheld: %s", exc)
+        return answer(503, "access_log_unavailable", exc.message)
+
+    @app.errorhandler(RateLimitExceeded)
+    def _limited(exc: RateLimitExceeded):
+        seconds = retry_after()
+        return answer(
+            429,
+            "rate_limited",
+            HTTP_MESSAGES[429],
+            {"retry_after": seconds},
+            {"Retry-After": str(seconds)},
+        )
+
+    @app.errorhandler(HTTPException)
+    def _http_error(exc: HTTPException):
+        status = exc.code or 500
+        headers = {}
+        if status == 405 and getattr(exc, "valid_methods", None):  # RFC 9110: say what is
+            headers["Allow"] = ", ".join(exc.valid_methods)
+        code = (exc.name or "error").lower().replace(" ", "_")
+        message = HTTP_MESSAGES.get(status, "请求无法处理")
+        if status == 400 and exc.description and not is_api_request():
+            message = exc.description if _is_chinese(exc.description) else message
+        return answer(status, code, message, headers=headers)
+
+    @app.errorhandler(Exception)
+    def _unexpected(exc: Exception):
+        if is_database_down(exc):
+            log.warning("database unavailable: %s", exc.__class__.__name__)
+            return answer(
+                503,
+                "database_unavailable",
+                DB_DOWN_MESSAGE,
+                headers={"Retry-After": str(DB_RETRY_AFTER)},
+            )
+        app.logger.exception("unhandled error")
+        return answer(500, "internal_error", HTTP_MESSAGES[500])
+
+
+def _is_chinese(text: str) -> bool:
+    return any("\u4e00" <= ch <= "\u9fff" for ch in text)
