@@ -1,0 +1,1 @@
+"""Media uploads: photos citizens and handlers attach to requests and orders."""
