@@ -443,7 +443,8 @@ def markdown_table() -> str:
         elif s.default is None:
             default = "—"
         elif s.kind == "json":
-            default = "see meaning" if isinstance(s.default, dict) else f"`{json.dumps(s.default)}`"
+            text = json.dumps(s.default, ensure_ascii=False)
+            default = f"`{text}`" if len(text) <= 70 else "see `hotline/config.py`"
         else:
             default = f"`{s.default}`"
         lines.append(f"| `{s.variable}` | {default} | {s.meaning} |")

@@ -22,7 +22,6 @@ def root():
 
 
 def init_app(app: Flask) -> None:
-    from hotline.reports.editions import edition_published
     from portal import cache, present
 
     app.register_blueprint(bp)
@@ -30,7 +29,6 @@ def init_app(app: Flask) -> None:
     app.add_template_global(present.asset_url, "asset_url")
     app.add_template_filter(present.fmt, "fmt")
     app.add_template_filter(present.cell_class, "cell_class")
-    edition_published.connect(cache.clear_on_publish, weak=False)
 
 
 from portal import cli, views  # noqa: E402,F401

@@ -1,81 +1,44 @@
-"""An in-process cache for the public pages.
+"""The portal's caches (``hotline.cache``: one facility, one staleness rule).
 
-Published editions never change, so their rendered HTML can be kept for as long as the
-process lives; the key includes everything that can still change around them (whether a
-newer edition supersedes them, which version is the latest, the host they are served on).
-Which edition a URL names is looked up again after ``PORTAL_CACHE_SECONDS``, or at once in
-this process when an edition is published. In front of the app, ``PortalMicroCache`` replays
-the finished public responses for the same time without entering Flask at all.
+Published editions never change, so their rendered pages are kept by edition; which
+edition a URL names changes only when an edition is published, which bumps the shared
+version ``portal``: every worker on every machine drops its portal caches within
+``CACHE_VERSION_CHECK_SECONDS``. In front of the app, ``PortalMicroCache`` replays the
+finished public responses the same way, without entering Flask.
 """
 
 from __future__ import annotations
 
-import threading
-import time
-from collections import OrderedDict
-from collections.abc import Callable, Hashable
+from flask import Flask
 
-from flask import Flask, current_app
-
+from hotline.cache import LocalCache, caches, local_cache, shared_version
+from hotline.reports.editions import PORTAL_VERSION as VERSION
 from portal.microcache import PortalMicroCache
 
 
-class PortalCache:
-    def __init__(self, max_pages: int = 128, max_refs: int = 4096):
-        self._lock = threading.Lock()
-        self._max_refs = max_refs
-        self._refs: dict[Hashable, tuple[float, object]] = {}
-        self._pages: OrderedDict[Hashable, object] = OrderedDict()
-        self._max_pages = max_pages
+def refs() -> LocalCache:
+    return local_cache("portal.refs", size=4096, version=VERSION)
 
-    def ref(self, key: Hashable, ttl: float, load: Callable[[], object]):
-        """A lookup kept for ``ttl`` seconds. Misses are not kept: URLs are unbounded."""
-        now = time.monotonic()
-        hit = self._refs.get(key)
-        if hit is not None and now - hit[0] < ttl:
-            return hit[1]
-        value = load()
-        if value is not None:
-            with self._lock:
-                if len(self._refs) >= self._max_refs:
-                    self._refs.clear()
-                self._refs[key] = (now, value)
-        return value
 
-    def page(self, key: Hashable, render: Callable[[], object]):
-        hit = self._pages.get(key)
-        if hit is not None:
-            return hit
-        value = render()
-        with self._lock:
-            self._pages[key] = value
-            while len(self._pages) > self._max_pages:
-                self._pages.popitem(last=False)
-        return value
-
-    def clear(self) -> None:
-        with self._lock:
-            self._refs.clear()
-            self._pages.clear()
+def pages() -> LocalCache:
+    return local_cache("portal.pages", size=128, version=VERSION)
 
 
 def init_app(app: Flask) -> None:
-    app.extensions["portal_cache"] = PortalCache()
-    micro = PortalMicroCache(app.wsgi_app, ttl=app.config["PORTAL_CACHE_SECONDS"])
+    micro = PortalMicroCache(
+        app.wsgi_app,
+        flask_app=app,
+        ttl=app.config["PORTAL_CACHE_SECONDS"],
+        version=shared_version(VERSION, app),
+        interval=app.config["CACHE_VERSION_CHECK_SECONDS"],
+    )
     app.wsgi_app = micro
-    app.extensions["portal_microcache"] = micro
-
-
-def portal_cache() -> PortalCache:
-    return current_app.extensions["portal_cache"]
+    caches(app)["portal.micro"] = micro
 
 
 def clear(app: Flask) -> None:
-    """Forget every cached page and lookup of this process."""
-    for name in ("portal_cache", "portal_microcache"):
-        if (cache := app.extensions.get(name)) is not None:
+    """Forget this worker's portal pages and lookups (tests; an operator never needs to:
+    a publication bumps the shared version)."""
+    for name in ("portal.refs", "portal.pages", "portal.micro"):
+        if (cache := caches(app).get(name)) is not None:
             cache.clear()
-
-
-def clear_on_publish(sender: Flask, **_) -> None:
-    clear(sender)

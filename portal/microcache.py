@@ -7,15 +7,16 @@ responses the portal marks ``Cache-Control: public`` are replayed here for
 security headers included), same bytes; ``If-None-Match`` is answered with 304. Only GETs
 under ``/reports/`` without a query string, without cookies or credentials, are considered;
 previews (``no-store``) and errors never are. A hit is not logged by the app, as a proxy hit
-would not be.
+would not be. Like every portal cache it is dropped when the shared version ``portal``
+changes (``hotline.cache``); the version is read, in an app context of its own, at most
+every ``CACHE_VERSION_CHECK_SECONDS``.
 """
 
 from __future__ import annotations
 
-import threading
-import time
-from collections import OrderedDict
 from dataclasses import dataclass
+
+from hotline.cache import LocalCache, SharedVersion
 
 PREFIX = "/reports/"
 SKIPPED_HEADERS = {"x-request-id", "date"}
@@ -23,7 +24,6 @@ SKIPPED_HEADERS = {"x-request-id", "date"}
 
 @dataclass(frozen=True)
 class Entry:
-    expires: float
     status: str
     headers: list[tuple[str, str]]
     body: bytes
@@ -31,24 +31,37 @@ class Entry:
 
 
 class PortalMicroCache:
-    def __init__(self, app, ttl: float, max_entries: int = 256, max_bytes: int = 2_000_000):
+    def __init__(
+        self,
+        app,
+        *,
+        flask_app,
+        ttl: float,
+        version: SharedVersion,
+        interval: float,
+        max_entries: int = 256,
+        max_bytes: int = 2_000_000,
+    ):
         self.app = app
+        self.flask_app = flask_app
         self.ttl = ttl
-        self.max_entries = max_entries
+        self.version = version
+        self.interval = interval
         self.max_bytes = max_bytes
-        self._entries: OrderedDict[tuple, Entry] = OrderedDict()
-        self._lock = threading.Lock()
+        self.entries = LocalCache("portal.micro", size=max_entries, ttl=ttl, version=version)
 
     def clear(self) -> None:
-        with self._lock:
-            self._entries.clear()
+        self.entries.clear()
 
     def __call__(self, environ, start_response):
         key = self._key(environ)
         if key is None or self.ttl <= 0:
             return self.app(environ, start_response)
-        entry = self._entries.get(key)
-        if entry is not None and entry.expires > time.monotonic():
+        if self.version.due(self.interval):
+            with self.flask_app.app_context():
+                self.version.current(self.interval)
+        entry = self.entries.get(key, interval=self.interval)
+        if entry is not None:
             return self._replay(entry, environ, start_response)
         return self._fill(key, environ, start_response)
 
@@ -98,7 +111,6 @@ class PortalMicroCache:
                 result.close()
         if len(body) <= self.max_bytes:
             entry = Entry(
-                expires=time.monotonic() + self.ttl,
                 status=captured["status"],
                 headers=[
                     (k, v) for k, v in captured["headers"] if k.lower() not in SKIPPED_HEADERS
@@ -106,8 +118,5 @@ class PortalMicroCache:
                 body=body,
                 etag=headers.get("etag"),
             )
-            with self._lock:
-                self._entries[key] = entry
-                while len(self._entries) > self.max_entries:
-                    self._entries.popitem(last=False)
+            self.entries.put(key, entry)
         return [body]

@@ -10,8 +10,7 @@ from flask import current_app, render_template, request, url_for
 from hotline.models.reports import ReportEdition
 from hotline.reports import editions
 from hotline.reports.editions import EditionRef
-from portal import present
-from portal.cache import portal_cache
+from portal import cache, present
 
 
 @dataclass(frozen=True)
@@ -21,9 +20,9 @@ class Rendered:
 
 
 def lookup(period: str, version: int | None) -> EditionRef | None:
-    ttl = current_app.config["PORTAL_CACHE_SECONDS"]
-    return portal_cache().ref(
-        ("ref", period, version), ttl, lambda: editions.find_published(period, version)
+    """The published edition a URL names (misses are not kept: URLs are unbounded)."""
+    return cache.refs().get_or_load(
+        ("ref", period, version), lambda: editions.find_published(period, version)
     )
 
 
@@ -83,7 +82,7 @@ def render_published(ref: EditionRef) -> Rendered:
         html = _render(data, meta, links)
         return Rendered(html.encode("utf-8"), etag_of(ref))
 
-    return portal_cache().page(key, render)
+    return cache.pages().get_or_load(key, render)
 
 
 def render_draft(draft: ReportEdition, token: str) -> bytes:

@@ -1,5 +1,6 @@
 """Domain models, one module per concept; importing this registers them all."""
 
+from hotline.models.caches import CacheVersion  # noqa: F401
 from hotline.models.categories import Category
 from hotline.models.citizen import CitizenProfile, CitizenTokenRevocation, SmsCode  # noqa: F401
 from hotline.models.logins import ConsoleTotp, LoginAttempt  # noqa: F401

@@ -13,12 +13,12 @@ import json
 from dataclasses import dataclass
 from datetime import datetime
 
-from blinker import Namespace
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import func, select
 from sqlalchemy.orm import aliased
 
+from hotline.cache import shared_version
 from hotline.errors import Conflict, Invalid, NotFound
 from hotline.extensions import db
 from hotline.models.reports import EditionStatus, Report, ReportEdition
@@ -27,9 +27,9 @@ from hotline.reports.periods import BadPeriod, Period
 from privacy.orm import utcnow
 
 PREVIEW_SALT = "portal.report-preview"
-# Sent when an edition is published, so that page caches in this process can drop the
-# editions it supersedes at once (other processes catch up within PORTAL_CACHE_SECONDS).
-edition_published = Namespace().signal("report-edition-published")
+# Publishing bumps this shared cache version: every worker drops its portal caches
+# (``hotline.cache``).
+PORTAL_VERSION = "portal"
 
 
 def canonical_bytes(snapshot: dict) -> bytes:
@@ -148,7 +148,7 @@ def publish(
     draft.published_at = now or utcnow()
     draft.published_by_id = user_id
     db.session.flush()
-    edition_published.send(current_app._get_current_object(), edition=draft)
+    shared_version(PORTAL_VERSION).bump()
     return draft
 
 

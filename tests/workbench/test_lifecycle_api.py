@@ -220,3 +220,23 @@ def test_merged_repeats_are_counted_once(client, world, staff_headers):
         select(OrderEvent.type).where(OrderEvent.order_id == order.id).order_by(OrderEvent.seq)
     ).all()
     assert [t.value for t in types] == ["received", "merged_repeat"]
+
+
+def test_an_extension_cannot_be_approved_after_completion(client, world, staff_headers):
+    """A completed order's deadline is history: approving an extension asked for before
+    the completion answers 409 and moves nothing (the overdue and on-time figures of
+    published reports depend on it)."""
+    agent, dispatcher = staff_headers("agent"), staff_headers("dispatcher")
+    supervisor, street = staff_headers("supervisor"), staff_headers("h_wangjing")
+    no = new_order(client, agent, world)["order_no"]
+    step(client, dispatcher, no, "dispatch", unit_code="S110105001")
+    step(client, street, no, "accept")
+    far = (utcnow() + timedelta(days=40)).isoformat()
+    step(client, street, no, "extension", reason="需协调多个部门", new_deadline=far)
+    done = step(client, street, no, "complete", reply="已修复")
+    refused = step(client, supervisor, no, "extension/decision", expect=409, approve=True)
+    assert refused["error"]["code"] == "illegal_step"
+    assert "已办结" in refused["error"]["message"]
+    after = client.get(f"{API}/orders/{no}", headers=supervisor).get_json()
+    assert after["deadline_at"] == done["deadline_at"]
+    assert "extension_approved" not in event_types(after)

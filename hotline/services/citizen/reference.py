@@ -3,13 +3,13 @@ category tree one level at a time."""
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 from flask import current_app
 from sqlalchemy import select
 
+from hotline.cache import local_cache
 from hotline.errors import NotFound
 from hotline.extensions import db
 from hotline.models.categories import Category
@@ -75,7 +75,6 @@ class Names:
     streets: dict[int, str]
     communities: dict[int, str]
     categories: dict[int, str]
-    loaded_at: float = 0.0
 
     def unit(self, unit_id: int | None) -> UnitInfo | None:
         return self.units.get(unit_id) if unit_id is not None else None
@@ -109,21 +108,22 @@ def _load_names() -> Names:
         streets=pairs(Street.id, Street.name),
         communities=pairs(Community.id, Community.name),
         categories=pairs(Category.id, Category.name),
-        loaded_at=time.monotonic(),
     )
 
 
 def names(*, fresh_for: Iterable | None = None) -> Names:
-    """The cached names (``CITIZEN_NAMES_TTL_SECONDS``, default 300), reloaded when stale or
-    when one of ``fresh_for`` (orders, events) refers to an id they do not know yet."""
-    app = current_app._get_current_object()  # noqa: SLF001
-    ttl = app.config.get("CITIZEN_NAMES_TTL_SECONDS", 300)
-    cached: Names | None = app.extensions.get("citizen_names")
-    stale = cached is None or time.monotonic() - cached.loaded_at > ttl
-    if not stale and fresh_for is not None:
-        stale = not all(_known(cached, item) for item in fresh_for)
-    if stale:
-        cached = app.extensions["citizen_names"] = _load_names()
+    """The names, kept for ``CITIZEN_NAMES_TTL_SECONDS`` (``hotline.cache``) and reloaded at
+    once when one of ``fresh_for`` (orders, events) refers to an id they do not know yet."""
+    cache = local_cache(
+        "citizen.names", size=1, ttl=current_app.config["CITIZEN_NAMES_TTL_SECONDS"]
+    )
+    cached: Names | None = cache.get("names")
+    if cached is not None and fresh_for is not None:
+        if not all(_known(cached, item) for item in fresh_for):
+            cached = None
+    if cached is None:
+        cached = _load_names()
+        cache.put("names", cached)
     return cached
 
 

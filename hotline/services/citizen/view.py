@@ -9,14 +9,13 @@ entry (``privacy.access.masked``): no plaintext leaves, so nothing is logged.
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import lru_cache
 
 from flask import current_app
 
+from hotline.cache import local_cache
 from hotline.models.enums import EventType, OrderStatus, RatingSource
 from hotline.models.orders import Order, OrderEvent, Rating
 from hotline.services import deadlines
@@ -68,8 +67,8 @@ HANDLER_STEPS = {E.ACCEPTED, E.CONTACTED, E.PROGRESS, E.COMPLETED}
 
 @lru_cache(maxsize=8192)
 def _redacted(text: str | None) -> str | None:
-    """Redaction of staff-written public text (notes, reasons, replies), remembered: the
-    same few notes are shown again and again. Sealed fields never pass through here."""
+    """Redaction of staff-written public text (notes, reasons, replies), memoised: the same
+    few notes are shown again and again, and a pure function cannot be stale."""
     return redact_text(text)
 
 
@@ -279,9 +278,6 @@ def public_view(order: Order, now: datetime | None = None) -> PublicOrder:
 
 SUMMARY_CHARS = 40
 SUMMARY_CACHE = 16384
-# Masked summaries by (order uuid, erased): the request text never changes after intake,
-# and decrypting ten of them for every page of "my orders" is most of its cost.
-_summaries: OrderedDict[tuple, str] = OrderedDict()
 
 
 def _shorten(text: str | None) -> str:
@@ -289,19 +285,15 @@ def _shorten(text: str | None) -> str:
     return text[:SUMMARY_CHARS] + "…" if len(text) > SUMMARY_CHARS else text
 
 
-_summaries_lock = threading.Lock()
-
-
 def _summary_text(order: Order) -> str:
-    key = (order.uuid, order.personal_erased_at)
-    text = _summaries.get(key)
-    if text is None:
-        text = _shorten(masked(order, ("content",))["content"])
-        with _summaries_lock:
-            _summaries[key] = text
-            while len(_summaries) > SUMMARY_CACHE:
-                _summaries.popitem(last=False)
-    return text
+    """The masked summary, kept by (order uuid, erasure): the request text never changes
+    after intake, and decrypting ten of them for every page of "my orders" is most of its
+    cost (``hotline.cache``)."""
+    summaries = local_cache("citizen.summaries", size=SUMMARY_CACHE)
+    return summaries.get_or_load(
+        (order.uuid, order.personal_erased_at),
+        lambda: _shorten(masked(order, ("content",))["content"]),
+    )
 
 
 def summaries(orders: list[Order], now: datetime | None = None) -> list[OrderSummary]:

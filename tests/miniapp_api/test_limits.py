@@ -17,8 +17,8 @@ import pytest
 from hotline.extensions import limiter
 from privacy.blind_index import blind_index
 from privacy.runtime import runtime
-from tests.miniapp.conftest import ALL_HIGH, STORAGE_PREFIX
-from tests.miniapp.helpers import API, OTHER_PHONE, PHONE, login, make_order
+from tests.miniapp_api.conftest import ALL_HIGH, STORAGE_PREFIX
+from tests.miniapp_api.helpers import API, OTHER_PHONE, PHONE, login, make_order
 
 ROOT = Path(__file__).resolve().parents[2]
 REDIS_URI = os.environ.get("RATELIMIT_STORAGE_URI", "")
@@ -190,7 +190,7 @@ def _probe(order_no: str, storage_uri: str, limits: dict, requests: int, app) ->
         }
     )
     out = subprocess.run(
-        [sys.executable, "-m", "tests.miniapp.instance_probe"],
+        [sys.executable, "-m", "tests.miniapp_api.instance_probe"],
         cwd=ROOT,
         env=env,
         capture_output=True,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.miniapp.helpers import API, OTHER_PHONE, make_order
+from tests.miniapp_api.helpers import API, OTHER_PHONE, make_order
 
 ORDER_ENDPOINTS = [
     ("get", "/orders/{no}", None),

@@ -10,7 +10,7 @@ import schemathesis
 from hypothesis import HealthCheck, given, settings
 from schemathesis import checks
 
-from tests.miniapp.helpers import login, make_order
+from tests.miniapp_api.helpers import login, make_order
 
 CHECKS = [
     checks.not_a_server_error,

@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 
 from hotline.extensions import db
 from hotline.models.orders import Order
-from tests.miniapp.helpers import API, login
+from tests.miniapp_api.helpers import API, login
 
 DEMO = "13800138000"
 

@@ -19,7 +19,7 @@ from privacy.blind_index import blind_index
 from privacy.keyring import KeyRing
 from privacy.orm import utcnow
 from privacy.runtime import runtime
-from tests.miniapp.helpers import (
+from tests.miniapp_api.helpers import (
     API,
     OTHER_PHONE,
     OUTBOX,
@@ -174,7 +174,7 @@ def test_bad_code_format_and_bad_json(client):
 
 
 def test_sms_gateway_failure_is_a_503(make_citizen_app):
-    app = make_citizen_app(SMS_SENDER="tests.miniapp.helpers:FailingSender")
+    app = make_citizen_app(SMS_SENDER="tests.miniapp_api.helpers:FailingSender")
     resp = request_code(app.test_client())
     assert resp.status_code == 503
     assert resp.get_json()["error"]["message"] == "短信发送失败，请稍后再试"

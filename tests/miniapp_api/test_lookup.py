@@ -11,7 +11,7 @@ from hotline.models.enums import Channel, OrderKind
 from hotline.services import intake
 from hotline.services.actors import Actor
 from privacy.models import AccessLogEntry
-from tests.miniapp.helpers import API, make_order
+from tests.miniapp_api.helpers import API, make_order
 
 
 def _new_order(world):

@@ -12,7 +12,7 @@ from hotline.models.orders import Order
 from privacy.blind_index import blind_index
 from privacy.fields import open_field
 from privacy.runtime import runtime
-from tests.miniapp.helpers import API, PHONE
+from tests.miniapp_api.helpers import API, PHONE
 
 
 def _body(world, **overrides):

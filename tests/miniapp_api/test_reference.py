@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.miniapp.helpers import API
+from tests.miniapp_api.helpers import API
 
 
 def _get(client, path):

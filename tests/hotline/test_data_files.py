@@ -3,7 +3,7 @@
 import json
 from pathlib import Path
 
-DATA_DIR = Path(__file__).resolve().parents[1] / "hotline" / "data"
+DATA_DIR = Path(__file__).resolve().parents[2] / "hotline" / "data"
 
 DISTRICTS = {
     "110101": "东城区",

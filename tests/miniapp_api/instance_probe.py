@@ -1,5 +1,5 @@
 """A second app instance in its own process, for the limit tests: it makes lookups and
-prints the statuses it got as JSON. Run as ``python -m tests.miniapp.instance_probe``
+prints the statuses it got as JSON. Run as ``python -m tests.miniapp_api.instance_probe``
 with the settings in the ``PROBE`` environment variable (JSON)."""
 
 from __future__ import annotations

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from privacy.orm import utcnow
-from tests.miniapp.helpers import API, OTHER_PHONE, make_order
+from tests.miniapp_api.helpers import API, OTHER_PHONE, make_order
 
 
 def _orders(client, headers, query=""):

@@ -15,7 +15,7 @@ from hotline.services.actors import Actor
 from hotline.services.citizen import view as citizen_view
 from privacy.models import AccessLogEntry
 from privacy.orm import utcnow
-from tests.miniapp.helpers import API, INTERNAL, PHONE, login, make_order
+from tests.miniapp_api.helpers import API, INTERNAL, PHONE, login, make_order
 
 
 def _detail(client, headers, order_no):

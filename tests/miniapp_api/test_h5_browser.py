@@ -19,7 +19,7 @@ from werkzeug.serving import make_server
 
 from hotline.extensions import db
 from hotline.models.orders import Rating
-from tests.miniapp.helpers import PHONE, make_order
+from tests.miniapp_api.helpers import PHONE, make_order
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"

@@ -13,7 +13,7 @@ from hotline.services import lifecycle
 from hotline.services.actors import Actor
 from privacy.fields import open_field
 from privacy.runtime import runtime
-from tests.miniapp.helpers import API, login, make_order
+from tests.miniapp_api.helpers import API, login, make_order
 
 
 def _rate(client, headers, order_no, **body):
