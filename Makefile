@@ -21,7 +21,7 @@ install-test: $(BIN)/python
 	$(BIN)/pip install --quiet -e ".[dev]"
 
 demo-data: install
-	$(BIN)/flask db upgrade
+	$(BIN)/flask db upgrade heads
 	$(BIN)/flask hotline seed
 	$(BIN)/flask hotline demo --orders 10000 --if-empty
 	$(BIN)/flask hotline demo-reads --if-empty

@@ -70,7 +70,7 @@ def _schema(base_config):
             Base.metadata.drop_all(db.engine)
             with db.engine.begin() as conn:
                 conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
-        upgrade()
+        upgrade(revision="heads")
         db.engine.dispose()
 
 

@@ -14,6 +14,7 @@ from sqlalchemy import and_, case, or_
 
 from hotline.models.enums import TimeLimit
 from hotline.models.orders import Order
+from hotline.services.lifecycle.table import FINISHED
 from privacy.orm import utcnow
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -51,14 +52,14 @@ def is_overdue(order: Order, now: datetime | None = None) -> bool:
     """Completed after the deadline, or still open past it."""
     if order.completed_at is not None:
         return order.completed_at > order.deadline_at
-    if order.status.value in ("answered", "closed"):
+    if order.status in FINISHED:
         return False
     return (now or utcnow()) > order.deadline_at
 
 
 def seconds_remaining(order: Order, now: datetime | None = None) -> int | None:
     """Positive while time is left, negative when overdue, None once completed."""
-    if order.completed_at is not None or order.status.value in ("answered", "closed"):
+    if order.completed_at is not None or order.status in FINISHED:
         return None
     return int((order.deadline_at - (now or utcnow())).total_seconds())
 
@@ -69,7 +70,7 @@ def overdue_clause(now: datetime):
         and_(Order.completed_at.is_not(None), Order.completed_at > Order.deadline_at),
         and_(
             Order.completed_at.is_(None),
-            Order.status.not_in(["answered", "closed"]),
+            Order.status.not_in(list(FINISHED)),
             Order.deadline_at < now,
         ),
     )

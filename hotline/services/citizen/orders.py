@@ -24,6 +24,7 @@ from hotline.models.units import StaffUser
 from hotline.services import intake, lifecycle
 from hotline.services.actors import Actor
 from hotline.services.citizen import auth as citizen_auth
+from privacy import catalog
 from privacy.blind_index import matches
 from privacy.redaction import redact_text
 from privacy.runtime import runtime
@@ -126,15 +127,7 @@ def lookup(order_no: str, query_code: str) -> Order:
 # A list shows no requester data, and the request text only until its masked summary is
 # cached (``citizen_view.summaries``): none of these is worth loading with every page.
 _SUMMARY_DEFERRED = tuple(
-    defer(column)
-    for column in (
-        Order.requester_name,
-        Order.requester_phone,
-        Order.requester_id_number,
-        Order.requester_address,
-        Order.content,
-        Order.query_code_hash,
-    )
+    defer(getattr(Order, column)) for column in (*catalog.columns("orders"), "query_code_hash")
 )
 
 

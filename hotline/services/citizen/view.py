@@ -16,17 +16,21 @@ from functools import lru_cache
 from flask import current_app
 
 from hotline.cache import local_cache
-from hotline.models.enums import EventType, OrderStatus, RatingSource
+from hotline.models.enums import EventType, RatingSource
 from hotline.models.orders import Order, OrderEvent, Rating
 from hotline.services import deadlines
 from hotline.services.citizen.reference import Names, UnitInfo, names
+from hotline.services.lifecycle import table as lifecycle_table
+from privacy import catalog
 from privacy.access import masked
 from privacy.masking import mask_name
 from privacy.orm import utcnow
 from privacy.redaction import redact_text
 
 E = EventType
-REQUESTER_FIELDS = ("requester_name", "requester_phone", "requester_address")
+# The requester block a citizen sees: their identity masked, without the ID number.
+REQUESTER_FIELDS = tuple(c for c in catalog.IDENTITY_COLUMNS if c != "requester_id_number")
+RATABLE = lifecycle_table.sources(lifecycle_table.Step.RATE)
 
 # Steps a citizen sees, with the label shown for them. Internal deliberation (an extension
 # asked for or refused) is left out; a dispatch dispute shows without its reasons.
@@ -144,7 +148,7 @@ def live_state(order, facts: RatingFacts, now: datetime | None = None) -> LiveSt
     """``order`` is an ``Order`` or a row with its status, round, deadline and completion."""
     now = now or utcnow()
     window = timedelta(days=current_app.config["RATING_WINDOW_DAYS"])
-    ratable = order.status in (OrderStatus.COMPLETED, OrderStatus.CLOSED)
+    ratable = order.status in RATABLE
     until = order.completed_at + window if ratable and order.completed_at else None
     can_rate = not facts.rated_this_round and until is not None and now < until
     return LiveState(

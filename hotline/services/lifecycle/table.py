@@ -90,6 +90,8 @@ SUPPORTING = frozenset({AR.JOINT, AR.CO, AR.COORDINATOR})
 # whistle, or a joint district, keeps working while the lead's part moves on).
 WITH_UNITS = _states(S.DISPATCHED, S.ACCEPTED, S.DISPUTED, S.RETURNED)
 OPEN = _states(S.RECEIVED, *WITH_UNITS)
+# The hotline's work on the order is over: no deadline runs (completion has its own time).
+FINISHED = _states(S.ANSWERED, S.CLOSED)
 
 
 def _unit(states: Iterable[AssignmentState], roles: frozenset[AssignmentRole]) -> UnitRule:
