@@ -108,11 +108,16 @@ def demo_reads_command(days: int, per_day: int, if_empty: bool) -> None:
 
 
 @hotline_cli.command("config-table")
-def config_table_command() -> None:
-    """Print the configuration table of the README (generated from hotline.config)."""
-    from hotline.config import markdown_table
+@click.option("--write", is_flag=True, help="Rewrite the table in README.md in place.")
+def config_table_command(write: bool) -> None:
+    """Print (or write into README.md) the configuration table, from hotline.config."""
+    from hotline.config import markdown_table, write_readme_table
 
-    click.echo(markdown_table())
+    if write:
+        write_readme_table()
+        click.echo("README.md: configuration table rewritten")
+    else:
+        click.echo(markdown_table())
 
 
 def init_app(app: Flask) -> None:

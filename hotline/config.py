@@ -449,3 +449,20 @@ def markdown_table() -> str:
             default = f"`{s.default}`"
         lines.append(f"| `{s.variable}` | {default} | {s.meaning} |")
     return "\n".join(lines)
+
+
+def write_readme_table(readme: str | None = None) -> None:
+    """Replace the table between the README's ``config-table`` markers with a fresh one."""
+    import re
+    from pathlib import Path
+
+    path = Path(readme or Path(__file__).resolve().parents[1] / "README.md")
+    text = path.read_text(encoding="utf-8")
+    block = f"<!-- config-table:start -->\n{markdown_table()}\n<!-- config-table:end -->"
+    text = re.sub(
+        r"<!-- config-table:start -->\n.*?\n<!-- config-table:end -->",
+        lambda _: block,
+        text,
+        flags=re.S,
+    )
+    path.write_text(text, encoding="utf-8")
