@@ -214,13 +214,11 @@ class TimelineOut(Schema):
 
 
 class RatingOut(Schema):
-    resolution = fields.String(attribute="resolution.value")
+    resolution = fields.String()
     resolution_label = _label(RESOLUTION_LABELS, "resolution")
-    satisfaction = fields.String(attribute="satisfaction.value")
+    satisfaction = fields.String()
     satisfaction_label = _label(SATISFACTION_LABELS, "satisfaction")
-    comment = fields.String(
-        attribute="comment_public", allow_none=True, metadata={"description": "已去除个人信息"}
-    )
+    comment = fields.String(allow_none=True, metadata={"description": "已去除个人信息"})
     reopen_requested = fields.Boolean()
     rated_at = LocalTime()
 

@@ -29,6 +29,7 @@ from privacy.blind_index import NormalisationError, normalise_id_number, normali
 from privacy.keyring import KeyRing
 from privacy.models import GENESIS_HASH, AccessLogEntry, AccessLogHead
 from privacy.orm import utcnow
+from privacy.redaction import redact_text
 
 HEAD_ID = 1
 ACTION_REVEAL = "reveal"
@@ -200,7 +201,8 @@ def append_entry(
             order_no=ctx.order_no,
             records=",".join(records),
             fields=",".join(fields),
-            purpose=ctx.purpose,
+            # A purpose is typed by staff: it may quote a number; the log keeps it redacted.
+            purpose=redact_text(ctx.purpose),
             client_addr=ctx.client_addr,
             request_id=ctx.request_id,
             value_hashes=json.dumps(value_hashes, sort_keys=True, separators=(",", ":")),

@@ -65,6 +65,8 @@ FIELDS: tuple[PersonalField, ...] = (
     _F("orders", "requester_id_number", "身份证号", ID, "id_number", "id_number"),
     _F("orders", "requester_address", "地址", ID, "address", "address"),
     _F("orders", "content", "诉求内容", TX, "text", "content"),
+    _F("order_events", "public_note", "办理说明", TX, "text"),
+    _F("order_events", "reason", "理由", TX, "text"),
     _F("order_events", "internal_note", "内部备注", TX, "text"),
     _F("ratings", "comment", "评价内容", TX, "text"),
     _F("citizen_profiles", "phone", "登录手机号", ID, "phone"),
@@ -103,3 +105,7 @@ def mask(table: str, column: str, value: str | None) -> str | None:
 ORDER_FIELDS = of_table("orders")
 IDENTITY_COLUMNS = columns("orders", Kind.IDENTITY)
 REVEALABLE = {f.api_name: f.column for f in ORDER_FIELDS if f.api_name}
+
+
+# Free text on an order's events: public notes (replies, progress), reasons, internal notes.
+NOTE_COLUMNS = columns("order_events")

@@ -11,6 +11,7 @@ agent who recorded the order       what they entered at intake: name, phone, ID 
 handler of a unit currently       the phone, to contact the requester; nothing on    no
 handling the order                 a confidential order
 privacy officer                    every personal field                                required
+author of an event's note          that note, reason or internal note                  no
 anyone else (and the citizen API)  nothing                                             —
 =================================  ================================================  =========
 
@@ -144,3 +145,14 @@ def check_purpose(purpose: str | None) -> str:
     if len(text) > PURPOSE_MAX:
         raise PlaintextRefused(f"用途说明不能超过{PURPOSE_MAX}个字", code="purpose_too_long")
     return text
+
+
+def note_visibility(viewer: Viewer, author_id: int | None) -> Visibility:
+    """Who reads an event's free text (a public note, a reason, an internal note) in
+    plaintext: its author, and a privacy officer (with a stated purpose). Everyone else
+    reads it redacted."""
+    if viewer.role == Role.PRIVACY_OFFICER:
+        return Visibility.PLAIN
+    if viewer.user_id is not None and viewer.user_id == author_id:
+        return Visibility.PLAIN
+    return Visibility.MASKED

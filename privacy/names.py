@@ -239,6 +239,8 @@ def _compound_reads_as_name(words: tuple[_Word, ...], candidate: str) -> bool:
         return False
     if first.text == candidate[:2] or not first.known:
         return True
+    if first.text == candidate and len(words) == 1:
+        return True  # a word of its own right after the cue, the clause ending there: 东方不败
     room = len(candidate) - len(first.text)
     return first.tag in _PERSON_TAGS and room >= 0 and not _runs_on(words, 1, room)
 

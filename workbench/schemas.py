@@ -109,7 +109,7 @@ class DetailIn(InSchema):
     """Plaintext is asked for field by field; the role matrix decides (privacy.matrix)."""
 
     reveal = fields.List(
-        fields.String(validate=validate.OneOf(list(REVEALABLE), error="不支持的字段")),
+        fields.String(validate=validate.OneOf([*REVEALABLE, "notes"], error="不支持的字段")),
         load_default=list,
     )
     purpose = text(200, required=False)
@@ -167,9 +167,9 @@ class EventOut(Schema):
     actor_role = fields.Function(lambda e: e.actor_role.value if e.actor_role else None)
     unit = fields.Function(lambda e: e.unit.name if e.unit else None)
     target_unit = fields.Function(lambda e: e.target_unit.name if e.target_unit else None)
-    public_note = fields.String()
+    # public_note, reason (redacted unless revealed) and notes_revealed come from the
+    # view (workbench.requester.events_view): they are sealed.
     has_internal_note = fields.Function(lambda e: e.internal_note is not None)
-    reason = fields.String()
     new_deadline = LocalTime()
     data = fields.Dict()
 

@@ -18,7 +18,7 @@ from hotline.web.pipeline import writes
 from workbench import bp
 from workbench import schemas as s
 from workbench.limits import limit
-from workbench.requester import requester_view
+from workbench.requester import events_view, requester_view
 
 HANDLER = Role.HANDLER
 
@@ -44,7 +44,12 @@ def _order_response(order, status=200, reveal=(), purpose=None):
     db.session.flush()
     access = visibility.require_staff(order, g.actor)
     body = s.OrderOut().dump(order)
-    body.update(requester_view(order, g.actor, access, reveal, purpose))
+    fields = tuple(name for name in reveal if name != "notes")
+    body.update(requester_view(order, g.actor, access, fields, purpose))
+    notes = events_view(order, g.actor, access, "notes" in reveal, purpose)
+    for event, texts in zip(body["events"], notes, strict=True):
+        event.update(texts)
+    body["revealed"] = sorted(reveal)
     return jsonify(body), status
 
 

@@ -10,7 +10,6 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     String,
-    Text,
     UniqueConstraint,
     event,
 )
@@ -127,11 +126,13 @@ class OrderEvent(db.Model):
     unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"), index=True)
     target_unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
 
-    public_note: Mapped[str | None] = mapped_column(Text)
+    # Free text written by staff (or the citizen's rating comment), sealed like every
+    # personal field: notes and reasons may name or number the requester.
+    public_note: Mapped[Sealed | None] = mapped_column(Encrypted)
     internal_note: Mapped[Sealed | None] = mapped_column(Encrypted)
-    reason: Mapped[str | None] = mapped_column(Text)
+    reason: Mapped[Sealed | None] = mapped_column(Encrypted)
     new_deadline: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    data: Mapped[dict | None] = mapped_column(JSON)
+    data: Mapped[dict | None] = mapped_column(JSON(none_as_null=True))
 
     order: Mapped[Order] = relationship(back_populates="events")
     actor: Mapped[StaffUser | None] = relationship()
@@ -181,9 +182,7 @@ class Rating(db.Model):
     source: Mapped[RatingSource] = mapped_column(enum_column(RatingSource))
     resolution: Mapped[Resolution] = mapped_column(enum_column(Resolution))
     satisfaction: Mapped[Satisfaction] = mapped_column(enum_column(Satisfaction))
-    comment: Mapped[Sealed | None] = mapped_column(Encrypted)
-    # The comment with personal data redacted, as shown anywhere public.
-    comment_public: Mapped[str | None] = mapped_column(Text)
+    comment: Mapped[Sealed | None] = mapped_column(Encrypted)  # shown redacted
     reopen_requested: Mapped[bool] = mapped_column(default=False)
     rated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"), index=True)

@@ -42,13 +42,12 @@ from privacy.runtime import runtime
 DEFAULT_RETENTION_YEARS = 3
 PURPOSE = "retention erasure"
 # Every personal field of an order and its events and ratings (``privacy.catalog``), and
-# what could link them to a person: blind indexes, the fingerprint, the public comment.
+# what could link them to a person: blind indexes and the fingerprint.
 ERASED_FIELDS = (
     *(f.qualified for f in catalog.FIELDS if f.table in ("orders", "order_events", "ratings")),
     "orders.phone_bidx",
     "orders.id_number_bidx",
     "orders.content_simhash",
-    "ratings.comment_public",
 )
 
 
@@ -127,7 +126,7 @@ def erase_orders(session: Session, rows, *, now: datetime) -> None:
     session.execute(
         update(ratings)
         .where(ratings.c.order_id.in_(ids))
-        .values(comment_public=None, **dict.fromkeys(catalog.columns("ratings")))
+        .values(dict.fromkeys(catalog.columns("ratings")))
     )
     ring = runtime().ring
     base = AccessContext.for_system("retention", purpose=PURPOSE)

@@ -137,7 +137,6 @@ class ServiceWriter:
                 Resolution(args["resolution"]),
                 Satisfaction(args["satisfaction"]),
                 comment=args["comment"],
-                comment_public=args["comment_public"],
                 ask_reopen=args["ask_reopen"],
                 at=at,
             )

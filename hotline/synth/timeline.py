@@ -283,7 +283,6 @@ class Timeline:
             "resolution": resolution,
             "satisfaction": satisfaction,
             "comment": comment,
-            "comment_public": comment,
             "ask_reopen": reopen,
         }
 

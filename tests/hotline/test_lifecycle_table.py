@@ -21,7 +21,9 @@ from hotline.models.orders import Assignment, Order, OrderEvent, Rating
 from hotline.services import lifecycle
 from hotline.services.actors import Actor
 from hotline.services.lifecycle.table import TRANSITIONS, Step, Transition
+from privacy.fields import seal_field
 from privacy.orm import utcnow
+from privacy.runtime import runtime
 
 ROWS = [row for row in TRANSITIONS if row.step != Step.RECEIVE]  # receive makes the order
 
@@ -95,17 +97,16 @@ def _prepare(world, order: Order, row: Transition, actor: Actor) -> None:
             )
         )
     if row.step == Step.DECIDE_EXTENSION:
-        order.events.append(
-            OrderEvent(
-                seq=2,
-                type=EventType.EXTENSION_REQUESTED,
-                occurred_at=now - timedelta(hours=4),
-                round=1,
-                reason="需协调",
-                new_deadline=now + timedelta(days=20),
-                unit_id=world.units["wangjing"].id,
-            )
+        request = OrderEvent(
+            seq=2,
+            type=EventType.EXTENSION_REQUESTED,
+            occurred_at=now - timedelta(hours=4),
+            round=1,
+            new_deadline=now + timedelta(days=20),
+            unit_id=world.units["wangjing"].id,
         )
+        seal_field(runtime().cipher, request, "reason", "需协调")
+        order.events.append(request)
     if row.step == Step.REOPEN:
         order.ratings.append(
             Rating(

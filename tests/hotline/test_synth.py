@@ -25,6 +25,7 @@ from hotline.synth.scenario import Rules
 from hotline.synth.staff import create_demo_staff
 from hotline.synth.timing import DAY, Window, order_numbers, sample_received
 from hotline.synth.world import load_world
+from privacy import catalog
 from privacy.blind_index import matches
 from privacy.orm import utcnow
 from privacy.runtime import runtime
@@ -110,9 +111,8 @@ def _snapshot() -> dict:
         .order_by(o.c.order_no, e.c.seq)
     ).mappings():
         values = dict(row)
-        values["internal_note"] = _open(
-            row["internal_note"], "order_events", "internal_note", row["uuid"]
-        )
+        for column in catalog.columns("order_events"):  # notes and reasons are sealed
+            values[column] = _open(row[column], "order_events", column, row["uuid"])
         for column in ("id", "uuid", "order_id"):
             del values[column]
         events.append(values)

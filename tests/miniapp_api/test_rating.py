@@ -75,8 +75,11 @@ def test_comment_is_redacted_in_public_and_sealed_in_full(client, world, citizen
     assert body["timeline"][-1]["note"] == shown
     assert "13912345678" not in resp.get_data(as_text=True)
     rating = db.session.scalar(select(Rating))
-    assert rating.comment_public == shown
     assert open_field(runtime().cipher, rating, "comment") == comment
+    # Nothing of the comment is stored in plaintext, not even redacted.
+    assert not hasattr(rating, "comment_public")
+    event = rating.order.events[-1]
+    assert open_field(runtime().cipher, event, "public_note") == comment
 
 
 def test_comment_length_and_choices_are_validated(client, world, citizen):

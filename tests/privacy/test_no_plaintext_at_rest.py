@@ -13,7 +13,6 @@ from hotline.services.lifecycle import append_event
 from privacy.access import present, reveal
 from privacy.fields import seal_field
 from privacy.orm import Base
-from privacy.redaction import redact_text
 
 from .conftest import PERSON, facts_of
 
@@ -59,7 +58,14 @@ def test_no_plaintext_personal_data_anywhere_in_the_database(
         ),
     ]
     order = orders[0]
-    event = append_event(order, EventType.PROGRESS, SYSTEM, public_note="已联系")
+    # Staff type the requester's details into notes and reasons too.
+    event = append_event(
+        order,
+        EventType.PROGRESS,
+        SYSTEM,
+        public_note=f"已联系{PERSON['name']}（{PERSON['phone']}），约定上门",
+        reason=f"诉求人身份证{PERSON['id_number']}，住{SECRETS['address']}",
+    )
     seal_field(cipher, event, "internal_note", f"联系{PERSON['name']}，{PERSON['phone']}")
     comment = f"王师傅很好，有事打我{PERSON['phone']}"
     rating = Rating(
@@ -67,14 +73,13 @@ def test_no_plaintext_personal_data_anywhere_in_the_database(
         source=RatingSource.CITIZEN,
         resolution=Resolution.YES,
         satisfaction=Satisfaction.SATISFIED,
-        comment_public=redact_text(comment),
     )
     order.ratings.append(rating)
     seal_field(cipher, rating, "comment", comment)
     db.session.flush()
 
     # Plaintext reads leave access-log entries; masked reads leave none.
-    viewer, ctx = staff("privacy", purpose="依申请核查")
+    viewer, ctx = staff("privacy", purpose=f"依申请核查{PERSON['phone']}的来电")
     for o in orders:
         reveal(
             db.session,

@@ -40,7 +40,6 @@ def orders(app, make_order, cipher):
             source=RatingSource.CITIZEN,
             resolution=Resolution.YES,
             satisfaction=Satisfaction.SATISFIED,
-            comment_public="处理及时",
         )
         order.ratings.append(rating)
         seal_field(cipher, rating, "comment", "处理及时，谢谢王师傅")
@@ -87,7 +86,8 @@ def test_erases_only_orders_closed_before_the_cutoff(orders, ring):
         assert order.closed_at is not None
         assert order.received_at is not None
         assert all(e.internal_note is None for e in order.events)
-        assert all(r.comment is None and r.comment_public is None for r in order.ratings)
+        assert all(r.comment is None for r in order.ratings)
+        assert all(e.public_note is None and e.reason is None for e in order.events)
         assert order.ratings[0].satisfaction == Satisfaction.SATISFIED
     for key in ("recent", "old_open"):
         order = db.session.get(Order, orders[key])

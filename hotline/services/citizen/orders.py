@@ -18,7 +18,7 @@ from hotline.errors import Invalid, NotFound
 from hotline.extensions import db
 from hotline.models.categories import Category
 from hotline.models.enums import Channel, OrderKind, OrderStatus, Resolution, Satisfaction
-from hotline.models.orders import Order, OrderEvent, Rating
+from hotline.models.orders import Order, OrderEvent
 from hotline.models.places import Community, District, Street
 from hotline.models.units import StaffUser
 from hotline.services import intake, lifecycle
@@ -26,7 +26,6 @@ from hotline.services.actors import Actor
 from hotline.services.citizen import auth as citizen_auth
 from privacy import catalog
 from privacy.blind_index import matches
-from privacy.redaction import redact_text
 from privacy.runtime import runtime
 
 NOT_FOUND_MESSAGE = "未找到该工单，请核对工单编号"
@@ -61,7 +60,7 @@ def _detail_query():
             raiseload(OrderEvent.target_unit),
             joinedload(OrderEvent.actor).load_only(StaffUser.display_name, StaffUser.staff_no),
         ),
-        joinedload(Order.ratings).defer(Rating.comment),
+        joinedload(Order.ratings),
     )
 
 
@@ -167,7 +166,7 @@ def rate(
     comment: str | None = None,
     reopen: bool = False,
 ) -> Order:
-    """评价 of the caller's own order; the comment is stored sealed and, redacted, public."""
+    """评价 of the caller's own order; the comment is stored sealed and shown redacted."""
     order = own_order(phone_bidx, order_no, for_update=True)
     comment = (comment or "").strip() or None
     lifecycle.rate(
@@ -176,7 +175,6 @@ def rate(
         resolution,
         satisfaction,
         comment=comment,
-        comment_public=redact_text(comment),
         ask_reopen=reopen,
         window_days=current_app.config["RATING_WINDOW_DAYS"],
     )

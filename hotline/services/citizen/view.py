@@ -23,9 +23,11 @@ from hotline.services.citizen.reference import Names, UnitInfo, names
 from hotline.services.lifecycle import table as lifecycle_table
 from privacy import catalog
 from privacy.access import masked
+from privacy.fields import open_field
 from privacy.masking import mask_name
 from privacy.orm import utcnow
 from privacy.redaction import redact_text
+from privacy.runtime import runtime
 
 E = EventType
 # The requester block a citizen sees: their identity masked, without the ID number.
@@ -108,11 +110,22 @@ class RatingFacts:
 
 
 @dataclass
+class MyRating:
+    """The citizen's own rating of this round, its comment redacted."""
+
+    resolution: str
+    satisfaction: str
+    comment: str | None
+    reopen_requested: bool
+    rated_at: datetime
+
+
+@dataclass
 class RatingState:
     can_rate: bool
     rate_until: datetime | None
     can_request_reopen: bool
-    mine: Rating | None = None
+    mine: MyRating | None = None
 
 
 @dataclass
@@ -159,6 +172,14 @@ def live_state(order, facts: RatingFacts, now: datetime | None = None) -> LiveSt
     )
 
 
+def _text(event: OrderEvent, column: str) -> str | None:
+    """A note or reason of the event, opened and redacted (the redaction is memoised)."""
+    sealed = getattr(event, column)
+    if sealed is None:
+        return None
+    return _redacted(open_field(runtime().cipher, event, column))
+
+
 def _entry(event: OrderEvent, first_dispatch: bool, known: Names) -> TimelineEntry:
     label = SHOWN_LABELS[event.type]
     if event.type == E.DISPATCHED and not first_dispatch:
@@ -173,8 +194,8 @@ def _entry(event: OrderEvent, first_dispatch: bool, known: Names) -> TimelineEnt
         round=event.round,
         unit=known.unit_name(event.unit_id),
         target_unit=known.unit_name(event.target_unit_id),
-        note=_redacted(event.public_note) if event.type in NOTE_SHOWN else None,
-        reason=_redacted(event.reason) if event.type in REASON_SHOWN else None,
+        note=_text(event, "public_note") if event.type in NOTE_SHOWN else None,
+        reason=_text(event, "reason") if event.type in REASON_SHOWN else None,
         new_deadline=event.new_deadline if event.type == E.EXTENSION_APPROVED else None,
         resolution=data.get("resolution") if verdict else None,
         satisfaction=data.get("satisfaction") if verdict else None,
@@ -253,7 +274,15 @@ def public_view(order: Order, now: datetime | None = None) -> PublicOrder:
     replies = [e for e in entries if e.type in (E.COMPLETED.value, E.ANSWERED.value)]
     facts = rating_facts(order)
     live = live_state(order, facts, now)
-    live.rating.mine = _mine(order)
+    mine = _mine(order)
+    if mine is not None:
+        live.rating.mine = MyRating(
+            mine.resolution,
+            mine.satisfaction,
+            masked(mine, ("comment",))["comment"],
+            mine.reopen_requested,
+            mine.rated_at,
+        )
     lead = known.unit(order.lead_unit_id)
     content = masked(order, ("content",))["content"]
     return PublicOrder(

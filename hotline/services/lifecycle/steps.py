@@ -39,6 +39,7 @@ class Ledger(Protocol):
     def assignment(self, order, fields: dict): ...
     def rating(self, order, fields: dict): ...
     def seal(self, obj, column: str, text: str) -> None: ...
+    def open(self, obj, column: str) -> str | None: ...
     def deadline(self, start: datetime, time_limit) -> datetime: ...
     def unit_kind(self, unit_id: int) -> str: ...
 
@@ -73,6 +74,12 @@ class OrmLedger:
 
         seal_field(runtime().cipher, obj, column, text)
 
+    def open(self, obj, column: str) -> str | None:
+        from privacy.fields import open_field
+        from privacy.runtime import runtime
+
+        return open_field(runtime().cipher, obj, column)
+
     def deadline(self, start: datetime, time_limit) -> datetime:
         from hotline.services import deadlines
 
@@ -96,6 +103,10 @@ def _note(text: str | None, what: str) -> str:
     return text
 
 
+# Free text an event carries, sealed (``privacy.catalog``): it may name the requester.
+_SEALED_TEXT = ("public_note", "reason", "internal_note")
+
+
 def append_event(
     order,
     type_: EventType,
@@ -104,12 +115,14 @@ def append_event(
     ledger: Ledger = ORM,
     **fields,
 ):
+    """Append one event; its notes and reason are given as text and stored sealed."""
     at = at or utcnow()
     last = order.events[-1] if order.events else None
     if last is not None and at < last.occurred_at:
         raise Invalid("事件时间不能早于上一事件")
     fields.setdefault("unit_id", actor.unit_id)
-    return ledger.event(
+    texts = {name: fields.pop(name) for name in _SEALED_TEXT if name in fields}
+    event = ledger.event(
         order,
         {
             "seq": (last.seq + 1) if last else 1,
@@ -121,6 +134,9 @@ def append_event(
             **fields,
         },
     )
+    for name, text in texts.items():
+        _seal(ledger, event, name, text)
+    return event
 
 
 def _seal(ledger: Ledger, obj, column: str, text: str | None) -> None:
@@ -229,10 +245,15 @@ def add_progress(
     order, actor: Actor, note: str, internal_note=None, at=None, ledger: Ledger = ORM
 ) -> None:
     check(order, actor, Step.PROGRESS)
-    event = append_event(
-        order, EventType.PROGRESS, actor, at, ledger, public_note=_note(note, "办理进展")
+    append_event(
+        order,
+        EventType.PROGRESS,
+        actor,
+        at,
+        ledger,
+        public_note=_note(note, "办理进展"),
+        internal_note=internal_note,
     )
-    _seal(ledger, event, "internal_note", internal_note)
 
 
 def return_order(order, actor: Actor, reason: str, at=None, ledger: Ledger = ORM) -> None:
@@ -326,7 +347,7 @@ def decide_extension(
             actor,
             at,
             ledger,
-            reason=request.reason,
+            reason=ledger.open(request, "reason"),
             public_note=note,
             new_deadline=request.new_deadline,
             target_unit_id=request.unit_id,
@@ -440,13 +461,13 @@ def rate(
     satisfaction: Satisfaction,
     *,
     comment: str | None = None,
-    comment_public: str | None = None,
     ask_reopen: bool = False,
     window_days: int = 7,
     at: datetime | None = None,
     ledger: Ledger = ORM,
 ):
-    """评价 by the requester: once per completion, within the window."""
+    """评价 by the requester: once per completion, within the window. The comment is kept
+    sealed on the rating and on its event, and shown redacted."""
     check(order, actor, Step.RATE)
     at = at or utcnow()
     if _rating(order, RatingSource.CITIZEN) is not None:
@@ -459,9 +480,7 @@ def rate(
         if any(r.reopen_requested for r in order.ratings):
             raise Conflict("该工单已申请过重新办理", code="reopen_used")
     verdict = {"resolution": str(resolution), "satisfaction": str(satisfaction)}
-    append_event(
-        order, EventType.RATED, actor, at, ledger, public_note=comment_public, data=verdict
-    )
+    append_event(order, EventType.RATED, actor, at, ledger, public_note=comment, data=verdict)
     rating = ledger.rating(
         order,
         {
@@ -470,7 +489,6 @@ def rate(
             "source": RatingSource.CITIZEN,
             "resolution": resolution,
             "satisfaction": satisfaction,
-            "comment_public": comment_public,
             "reopen_requested": ask_reopen,
             "rated_at": at,
             "unit_id": order.lead_unit_id,
