@@ -19,7 +19,8 @@ def test_notes_are_sealed_in_place_and_read_back(base_config, tmp_path):
         with db.engine.begin() as conn:
             conn.execute(
                 text(
-                    "INSERT INTO districts (id, code, name, urban) VALUES (1, '110105', '朝阳区', 1)"
+                    "INSERT INTO districts (id, code, name, urban) "
+                    "VALUES (1, '110105', '朝阳区', 1)"
                 )
             )
             conn.execute(
