@@ -67,6 +67,28 @@ DEFAULT_CITIZEN_LIMITS = {
     "reference_client": "300/minute",
     "docs_client": "60/minute",
     "page_client": "120/minute",
+    # WeChat login (per address, and per binding ticket: one WeChat user), the inbox and
+    # the notification settings (per logged-in phone and per address).
+    "wechat_client": "60/hour;300/day",
+    "wechat_ticket": "10/hour",
+    "inbox_phone": "120/minute",
+    "inbox_client": "600/minute",
+    "settings_phone": "60/hour",
+    "settings_client": "300/hour",
+}
+
+# The WeChat subscription template the notifications use, and which of its keywords gets
+# which part of a message (WeChat's limits: thing ≤ 20 characters, phrase ≤ 5).
+DEFAULT_WECHAT_TEMPLATES = {
+    "progress": {
+        "id": "",
+        "keywords": {
+            "order_no": "character_string1",
+            "status": "phrase2",
+            "summary": "thing3",
+            "time": "time4",
+        },
+    }
 }
 
 _S = Setting
@@ -98,12 +120,28 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     _S("RATELIMIT_KEY_PREFIX", "str", "hotline", "prefix of the rate-limit keys in Redis", "run"),
     _S(
+        "REDIS_TIMEOUT_SECONDS",
+        "float",
+        0.05,
+        "connect and read timeout of every Redis call: a hung Redis costs a request at most "
+        "this before the per-process fallback takes over",
+        "run",
+    ),
+    _S(
         "PROXY_COUNT",
         "int",
         0,
         "trusted reverse proxies in front, so that limits key on the true client address",
         "run",
     ),
+    _S(
+        "MAX_BODY_BYTES",
+        "int",
+        1024 * 1024,
+        "largest request body (views taking uploads declare their own limit): 413 above",
+        "run",
+    ),
+    _S("MAX_JSON_DEPTH", "int", 20, "deepest nesting a JSON body may have: 400 above", "run"),
     # -- keys ----------------------------------------------------------------------------
     _S("HOTLINE_KEYS", "str", None, "the key ring as a JSON document (see Keys)", "keys"),
     _S("HOTLINE_KEY_FILE", "str", None, "path of the key ring file (outside the database)", "keys"),
@@ -195,7 +233,8 @@ SETTINGS: tuple[Setting, ...] = (
         "SMS_SENDER",
         "str",
         "miniapp_api.sms:LogSender",
-        "SMS gateway class `package.module:Class` with `send(phone, code, ttl_minutes)`",
+        "SMS gateway class `package.module:Class` with `send(phone, code, ttl_minutes)` (login "
+        "codes) and `send_notification(phone, text, key)` (notifications)",
         "citizen",
     ),
     _S("SMS_CODE_TTL_SECONDS", "int", 300, "lifetime of an SMS login code", "citizen"),
@@ -243,6 +282,116 @@ SETTINGS: tuple[Setting, ...] = (
         "how long a rendered order view may be reused (it is also keyed by the order's version)",
         "citizen",
     ),
+    # -- WeChat mini-program -------------------------------------------------------------
+    _S(
+        "WECHAT_APPID",
+        "str",
+        None,
+        "the mini-program's AppID (WeChat login is off without it)",
+        "wechat",
+    ),
+    _S("WECHAT_SECRET", "str", None, "the mini-program's AppSecret", "wechat"),
+    _S(
+        "WECHAT_API_BASE",
+        "str",
+        "https://api.weixin.qq.com",
+        "base URL of WeChat's server APIs (tests point it at a local fake)",
+        "wechat",
+    ),
+    _S("WECHAT_CONNECT_TIMEOUT", "float", 2.0, "seconds to connect to WeChat", "wechat"),
+    _S("WECHAT_READ_TIMEOUT", "float", 5.0, "longest wait for each read from WeChat", "wechat"),
+    _S(
+        "WECHAT_TOKEN_STORE",
+        "str",
+        "auto",
+        "where workers share WeChat's access token: `redis`, `database`, or `auto` (Redis "
+        "when `RATELIMIT_STORAGE_URI` is Redis, else the database)",
+        "wechat",
+    ),
+    _S(
+        "WECHAT_TICKET_TTL_SECONDS",
+        "int",
+        600,
+        "lifetime of the single-use ticket that binds a new WeChat user to a phone",
+        "wechat",
+    ),
+    _S(
+        "WECHAT_TEMPLATES",
+        "json",
+        DEFAULT_WECHAT_TEMPLATES,
+        "subscription message templates: id and keyword names (an empty id sends no WeChat "
+        "messages)",
+        "wechat",
+    ),
+    _S(
+        "WECHAT_MESSAGE_PAGE",
+        "str",
+        "pages/order/detail",
+        "mini-program page a subscription message opens (`?order_no=` is added)",
+        "wechat",
+    ),
+    _S(
+        "WECHAT_MINIPROGRAM_STATE",
+        "str",
+        "formal",
+        "mini-program version messages open: `developer`, `trial` or `formal`",
+        "wechat",
+    ),
+    # -- notifications and the job queue ----------------------------------------------
+    _S(
+        "JOBS_URL",
+        "str",
+        "",
+        "job queue storage (Huey): `redis://…` or `sqlite:///path`; empty: Redis when "
+        "`RATELIMIT_STORAGE_URI` is Redis, else `instance/jobs.db`",
+        "jobs",
+    ),
+    _S("JOBS_QUEUE_NAME", "str", "hotline", "name of the job queue (its keys in Redis)", "jobs"),
+    _S("JOBS_WORKERS", "int", 2, "worker threads of `flask jobs worker`", "jobs"),
+    _S(
+        "JOBS_TASK_LEASE_SECONDS",
+        "int",
+        30,
+        "a task not started this long after it was queued is queued again (a killed worker)",
+        "jobs",
+    ),
+    _S(
+        "NOTIFY_MAX_ATTEMPTS",
+        "int",
+        5,
+        "failed sends of one message on one channel before it goes to the dead letters",
+        "jobs",
+    ),
+    _S(
+        "NOTIFY_RETRY_SECONDS",
+        "json",
+        [30, 3600],
+        "backoff between attempts: [first wait, longest wait] in seconds, doubling",
+        "jobs",
+    ),
+    _S(
+        "NOTIFY_CLAIM_TIMEOUT_SECONDS",
+        "int",
+        60,
+        "a send claimed this long ago without a result is marked uncertain, never repeated",
+        "jobs",
+    ),
+    _S(
+        "NOTIFY_QUIET_HOURS",
+        "json",
+        [22, 7],
+        "no SMS from this hour to that hour, Beijing time (except 2-hour emergency orders)",
+        "jobs",
+    ),
+    _S(
+        "NOTIFY_MAX_EVENT_AGE_MINUTES",
+        "int",
+        60,
+        "events recorded with a time older than this are history being replayed (demo data) "
+        "and notify nobody",
+        "jobs",
+    ),
+    _S("NOTIFY_SMS_PREFIX", "str", "【北京12345】", "signature at the start of every SMS", "jobs"),
     # -- reports -------------------------------------------------------------------------
     _S(
         "COMPOSITE_WEIGHTS",
@@ -285,6 +434,36 @@ SETTINGS: tuple[Setting, ...] = (
         "the monthly street ranking's class rules (先进类/进步类/整改类/治理类)",
         "reports",
     ),
+    _S(
+        "REPORT_RANKING_MIN_RATED",
+        "int",
+        30,
+        "a street enters a month's ranking only with this many rated orders; fewer shows 样本不足",
+        "reports",
+    ),
+    _S(
+        "REPORT_HOTSPOTS",
+        "json",
+        {"baseline_weeks": 8, "min_ratio": 1.5, "fdr": 0.05},
+        "weekly hotspot test (周分析): baseline weeks, the practical rise floor and the false "
+        "discovery rate",
+        "reports",
+    ),
+    _S(
+        "REPORT_SCHEDULE",
+        "json",
+        {"monthly_working_day": 5, "yearly_by": "01-20", "weekly_working_day": 2},
+        "release calendar: a month's edition on the Nth working day of the next month, the "
+        "year's by this date in January, a week's on the Nth working day after it",
+        "reports",
+    ),
+    _S(
+        "REPORT_DISTRICT_TOP_CATEGORIES",
+        "int",
+        10,
+        "level-3 categories listed per district (district pages)",
+        "reports",
+    ),
     _S("REPORT_TOP_CATEGORIES_L1", "int", 10, "level-1 categories a report page lists", "reports"),
     _S("REPORT_TOP_CATEGORIES_L3", "int", 20, "level-3 categories a report page lists", "reports"),
     _S("REPORT_TOP_STREETS", "int", 20, "streets the page's top-streets chart shows", "reports"),
@@ -309,6 +488,27 @@ SETTINGS: tuple[Setting, ...] = (
         10,
         "how long a worker replays a public page before asking Flask again",
         "reports",
+    ),
+    _S(
+        "OPEN311_DELAY_DAYS",
+        "int",
+        30,
+        "Open311 publishes only orders received more than this many days ago",
+        "portal",
+    ),
+    _S(
+        "OPEN311_PAGE_SIZE",
+        "int",
+        100,
+        "Open311 requests per page unless `page_size` asks for another (at most 1000)",
+        "portal",
+    ),
+    _S(
+        "OPEN311_RATE_LIMITS",
+        "json",
+        {"read_client": "120/minute;5000/day"},
+        "Open311 read limits per client address",
+        "portal",
     ),
     # -- caches --------------------------------------------------------------------------
     _S(
@@ -399,7 +599,13 @@ def database_url(url: str) -> str:
 _POSTPROCESS: dict[str, Callable[[Any], Any]] = {"SQLALCHEMY_DATABASE_URI": database_url}
 # Dict settings where a value from the environment or code is merged over the default, so
 # that one limit can be changed without restating the others.
-_MERGED = {"CITIZEN_RATE_LIMITS", "STAFF_RATE_LIMITS"}
+_MERGED = {
+    "CITIZEN_RATE_LIMITS",
+    "STAFF_RATE_LIMITS",
+    "OPEN311_RATE_LIMITS",
+    "REPORT_HOTSPOTS",
+    "REPORT_SCHEDULE",
+}
 
 
 def load(

@@ -3,9 +3,10 @@ Asia/Shanghai, and a base schema that refuses unknown fields."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
-from marshmallow import RAISE, Schema, fields, validate
+from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -62,9 +63,32 @@ class LocalTime(fields.DateTime):
         return value.astimezone(SHANGHAI).isoformat(timespec="seconds")
 
 
+class InTime(fields.AwareDateTime):
+    """An input time between 2000 and 2099; a time without an offset is Beijing time.
+
+    Outside that range no order, deadline or report exists, and the year 1 with an offset
+    cannot even be represented in UTC (an OverflowError): both are refused as bad input."""
+
+    EARLIEST = datetime(2000, 1, 1, tzinfo=SHANGHAI)
+    LATEST = datetime(2100, 1, 1, tzinfo=SHANGHAI)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        try:
+            moment = super()._deserialize(value, attr, data, **kwargs)
+            moment.astimezone(UTC)
+        except (OverflowError, ValueError):
+            raise ValidationError(TIME_RANGE_MESSAGE) from None
+        if not self.EARLIEST <= moment < self.LATEST:
+            raise ValidationError(TIME_RANGE_MESSAGE)
+        return moment
+
+
+TIME_RANGE_MESSAGE = "时间应在 2000 年至 2099 年之间"
+
+
 def in_time(**kw) -> fields.AwareDateTime:
     """An input time; a time without an offset is read as Beijing time."""
-    return fields.AwareDateTime(default_timezone=SHANGHAI, **kw)
+    return InTime(default_timezone=SHANGHAI, **kw)
 
 
 def json_body() -> dict:
@@ -75,6 +99,8 @@ def json_body() -> dict:
 
     if not request.get_data(cache=True):
         return {}
+    if not request.is_json:
+        raise ApiError("请使用 JSON 格式提交", code="unsupported_media_type", status=415)
     data = request.get_json(silent=True)
     if data is None:
         raise ApiError("请求体不是有效的 JSON", code="bad_json")

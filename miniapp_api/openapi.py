@@ -22,11 +22,13 @@ from miniapp_api import schemas as s
 
 PREFIX = "/api/v1"
 ERRORS = {
-    400: ("BadRequest", "请求格式不正确（如请求体不是有效的 JSON）或验证码错误/过期"),
+    400: ("BadRequest", "请求格式不正确（如请求体不是有效的 JSON 或嵌套过深）或验证码错误/过期"),
     401: ("Unauthorized", "未登录、登录凭证无效、已过期或已退出"),
     403: ("Forbidden", "验证码错误次数过多，已锁定"),
     404: ("NotFound", "工单不存在、不属于当前手机号，或工单编号与查询码不匹配（答复相同）"),
     409: ("Conflict", "当前状态不允许此操作（如已评价、超过评价期限、已申请过重新办理）"),
+    413: ("PayloadTooLarge", "请求内容过大（请求体上限见说明）"),
+    415: ("UnsupportedMediaType", "请使用 JSON 格式提交（Content-Type: application/json）"),
     422: ("Unprocessable", "提交的内容有误；details.fields 逐项给出中文原因"),
     429: ("TooManyRequests", "请求过于频繁；Retry-After 头给出可重试的秒数"),
     500: ("InternalError", "服务器内部错误"),
@@ -61,7 +63,7 @@ class ApiDoc:
         if self.body is not None or self.query is not None:
             codes.add(422)
         if self.body is not None:
-            codes.add(400)
+            codes.update((400, 413, 415))
         out = {str(self.status): ok}
         for status, description in self.also.items():
             out[str(status)] = {**ok, "description": description}

@@ -58,8 +58,12 @@ class PortalMicroCache:
         if key is None or self.ttl <= 0:
             return self.app(environ, start_response)
         if self.version.due(self.interval):
-            with self.flask_app.app_context():
-                self.version.current(self.interval)
+            try:
+                with self.flask_app.app_context():
+                    self.version.current(self.interval)
+            except Exception:  # noqa: BLE001  (the database is down: let the app answer 503)
+                self.entries.clear()
+                return self.app(environ, start_response)
         entry = self.entries.get(key, interval=self.interval)
         if entry is not None:
             return self._replay(entry, environ, start_response)

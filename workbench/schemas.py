@@ -14,6 +14,7 @@ from hotline.models.enums import (
     Role,
     Satisfaction,
     TimeLimit,
+    UnitKind,
 )
 from hotline.schemas import InSchema, LocalTime, in_time, text
 from hotline.services import deadlines
@@ -113,6 +114,11 @@ class DetailIn(InSchema):
         load_default=list,
     )
     purpose = text(200, required=False)
+
+
+class UnitsIn(InSchema):
+    kind = fields.Enum(UnitKind, by_value=True)
+    district_code = text(12, required=False)
 
 
 class ListIn(InSchema):

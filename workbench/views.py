@@ -127,10 +127,11 @@ def order_detail(order_no: str):
 @bp.get("/units")
 @staff_required()
 def list_units():
+    data = s.UnitsIn().load(request.args.to_dict())
     query = select(Unit).where(Unit.active.is_(True)).order_by(Unit.code)
-    if kind := request.args.get("kind"):
-        query = query.where(Unit.kind == kind)
-    if district := _by_code(District, request.args.get("district_code"), "区"):
+    if data.get("kind"):
+        query = query.where(Unit.kind == data["kind"])
+    if district := _by_code(District, data.get("district_code"), "区"):
         query = query.where(Unit.district_id == district.id)
     return jsonify({"items": s.UnitOut(many=True).dump(db.session.scalars(query.limit(1000)))})
 

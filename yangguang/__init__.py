@@ -53,6 +53,7 @@ def create_app(config: dict | None = None) -> Flask:
     from privacy import runtime as privacy_runtime
 
     privacy_runtime.init_app(app)
+    _limiter_storage(app)
     db.init_app(app)
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True)
     limiter.init_app(app)
@@ -79,6 +80,19 @@ def _front_doors(app: Flask) -> None:
     portal.init_app(app)  # public reports under /reports/
     miniapp_api.init_app(app)  # the citizen API under /api/v1 and the H5 page under /m/
     console.init_app(app)  # the privacy office console under /privacy/console/
+
+
+def _limiter_storage(app: Flask) -> None:
+    """Short timeouts on the rate limits' Redis: a hung server (not only a dead one) must
+    cost a request tens of milliseconds before flask-limiter's in-memory fallback takes
+    over, not seconds."""
+    if app.config["RATELIMIT_STORAGE_URI"].startswith(("redis://", "rediss://")):
+        timeout = app.config["REDIS_TIMEOUT_SECONDS"]
+        app.config["RATELIMIT_STORAGE_OPTIONS"] = {
+            "socket_connect_timeout": timeout,
+            "socket_timeout": timeout,
+            **app.config.get("RATELIMIT_STORAGE_OPTIONS", {}),
+        }
 
 
 def _secret_key(app: Flask) -> None:

@@ -47,7 +47,7 @@ ASSIGNMENT_COLUMNS = (
 )  # fmt: skip
 RATING_COLUMNS = (
     "uuid", "order_id", "round", "source", "resolution", "satisfaction", "comment",
-    "comment_public", "reopen_requested", "rated_at", "unit_id", "actor_id",
+    "reopen_requested", "rated_at", "unit_id", "actor_id",
 )  # fmt: skip
 
 
@@ -133,6 +133,10 @@ class PlainLedger:
 
     def seal(self, obj: _Record, column: str, text: str) -> None:
         setattr(obj, column, self.cipher.seal(text, obj.TABLE, column, obj.uuid))
+
+    def open(self, obj: _Record, column: str) -> str | None:
+        sealed = getattr(obj, column)
+        return None if sealed is None else self.cipher.open(sealed, obj.TABLE, column, obj.uuid)
 
     def deadline(self, start: datetime, time_limit) -> datetime:
         return start + self.limits[str(time_limit)]
@@ -317,7 +321,6 @@ class RowBuilder:
             Resolution(a["resolution"]),
             Satisfaction(a["satisfaction"]),
             comment=a["comment"],
-            comment_public=a["comment_public"],
             ask_reopen=a["ask_reopen"],
             window_days=self.rules.rating_window_days,
             at=at,

@@ -5,11 +5,14 @@ from __future__ import annotations
 import re
 import time
 
+import pytest
 from sqlalchemy import select
 
 from hotline.extensions import db
 from hotline.models.logins import ConsoleTotp
 from hotline.models.logins import LoginAttempt as ConsoleLogin
+from hotline.services import lockout
+from tests.conftest import PASSWORD
 from tests.console.conftest import csrf_of, totp_now
 
 
@@ -138,3 +141,41 @@ def test_logout_ends_the_session_even_for_a_copied_cookie(client, officer):
     assert resp.status_code == 302
     assert "/privacy/console/login" in resp.headers["Location"]
     assert outcomes() == ["ok", "logout"]
+
+
+@pytest.mark.parametrize(
+    "case", ["unknown_user", "wrong_password", "wrong_code", "not_enrolled", "not_officer"]
+)
+def test_every_refusal_looks_the_same_and_costs_the_same(
+    world, enroll, login_form, monkeypatch, case
+):
+    """No answer tells an attacker which accounts exist or which password is right: the
+    same message, the same status, one password hash of the configured method and one code
+    check on every path, and every one counts towards the lockout."""
+    from hotline.services import staff
+    from hotline.services.privacy_office import officers
+
+    secret = enroll("privacy")
+    enroll("agent")
+    hashes, codes = [], []
+    real_hash, real_totp = staff.check_password_hash, officers._totp
+    monkeypatch.setattr(
+        staff, "check_password_hash", lambda h, p: hashes.append(h[:20]) or real_hash(h, p)
+    )
+    monkeypatch.setattr(officers, "_totp", lambda s: codes.append(1) or real_totp(s))
+    username, password, code = {
+        "unknown_user": ("nobody", PASSWORD, totp_now(secret)),
+        "wrong_password": ("privacy", "wrong-password-1", totp_now(secret)),
+        "wrong_code": ("privacy", PASSWORD, "000000"),
+        "not_enrolled": ("dispatcher", PASSWORD, totp_now(secret)),
+        "not_officer": ("agent", PASSWORD, "000000"),
+    }[case]
+    resp = login_form(username, code, password=password)
+    assert resp.status_code == 401
+    assert "用户名、密码或动态验证码错误" in resp.get_data(as_text=True)
+    assert len(hashes) == 1
+    assert hashes[0].split("$")[0] == world.users["privacy"].password_hash.split("$")[0]
+    assert len(codes) >= 1
+    attempt = db.session.scalar(select(ConsoleLogin).order_by(ConsoleLogin.id.desc()))
+    assert attempt.success is False
+    assert attempt.outcome in lockout.FAILURES
