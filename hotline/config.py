@@ -202,8 +202,8 @@ SETTINGS: tuple[Setting, ...] = (
     _S(
         "STAFF_RATE_LIMITS",
         "json",
-        {"login_client": "60/hour;300/day", "login_user": "30/hour;100/day"},
-        "staff login limits per client address and per username tried",
+        {"login_client": "60/hour;300/day", "login_user": "100/hour;300/day"},
+        "staff login limits: all attempts per client address, failed ones per username tried",
         "staff",
     ),
     _S(

@@ -56,7 +56,7 @@ def _order_response(order, status=200, reveal=(), purpose=None):
 # -- auth ---------------------------------------------------------------------------------
 @bp.post("/auth/login")
 @limit("login_client")
-@limit("login_user")
+@limit("login_user", failures_only=True)
 def login():
     data = _body(s.LoginIn)
     token, record = staff.login(data["username"], data["password"], request.remote_addr)

@@ -119,6 +119,10 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException):
+        original = getattr(exc, "original_exception", None)
+        if original is not None:
+            # Raised outside the view (the commit after it): Flask hands it over as a 500.
+            return _unexpected(original)
         status = exc.code or 500
         headers = {}
         if status == 405 and getattr(exc, "valid_methods", None):  # RFC 9110: say what is

@@ -32,8 +32,14 @@ def limits(group: str, keys: dict[str, Callable[[], str]] | None = None):
     """A ``limit(name)`` decorator factory for the limits of config ``group``."""
     key_funcs = {"client": by_client, **(keys or {})}
 
-    def limit(name: str):
+    def limit(name: str, *, failures_only: bool = False):
+        """``failures_only``: only refused credentials count (401, 423): a login limit that
+        the account's owner, logging in right, never uses up, and that answers limited by
+        another limit (429) do not fill."""
         key = key_funcs[name.rsplit("_", 1)[1]]
-        return limiter.limit(lambda: current_app.config[group][name], key_func=key)
+        deduct = (lambda response: response.status_code in (401, 423)) if failures_only else None
+        return limiter.limit(
+            lambda: current_app.config[group][name], key_func=key, deduct_when=deduct
+        )
 
     return limit

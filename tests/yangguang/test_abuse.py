@@ -161,9 +161,15 @@ def test_login_is_rate_limited_per_address_and_per_username(make_app, world):
     limited = _login(client, username="nobody9")
     assert limited.status_code == 429
     assert int(limited.headers["Retry-After"]) > 0
-    # Per username, whatever the address.
+    # Failed attempts per username, whatever the address…
     other = [_login(client, username="dispatcher", addr=f"192.0.2.{i}") for i in range(5)]
     assert [r.status_code for r in other] == [401, 401, 401, 401, 429]
+    # …while the owner logging in right uses none of it up.
+    owner = [
+        _login(client, username="supervisor", password=PASSWORD, addr=f"203.0.113.{i}")
+        for i in range(6)
+    ]
+    assert [r.status_code for r in owner] == [200] * 6
 
 
 def test_unknown_users_cost_the_same_password_hash(client, world, monkeypatch):
