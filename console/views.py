@@ -142,9 +142,7 @@ def export():
 
 # -- orders -------------------------------------------------------------------------------
 def _order_page(order, values: dict, status: int = 200, **extra):
-    page = render_template(
-        "console/order.html", order=order, values=values, labels=LABELS, **extra
-    )
+    page = render_template("console/order.html", order=order, values=values, labels=LABELS, **extra)
     return page, status
 
 

@@ -29,6 +29,8 @@ class App(Flask):
 
         note_exception(e)
         return super().handle_user_exception(e)
+
+
 MIGRATIONS_DIR = PROJECT_ROOT / "hotline" / "migrations"
 
 
