@@ -12,11 +12,13 @@ from hotline.models.enums import Role
 from hotline.models.orders import Order
 from hotline.models.units import StaffUser, Unit
 from hotline.services import reference, staff
+from hotline.synth.history import DEMO_DISTRICTS, GROWTH, PER_STREET_MONTH, THIN_SHARE
 
 hotline_cli = AppGroup("hotline", help="阳光办理: reference data, staff and demo data.")
 
 # Shared by the demo accounts only; `seed --no-demo-staff` in production.
 DEMO_PASSWORD = "demo-password-12345"  # noqa: S105
+DEMO_ORDERS = 10_000  # `demo` without --years: a year of orders in every district
 
 
 @hotline_cli.command("seed")
@@ -69,24 +71,112 @@ def create_staff_command(username, role, display_name, staff_no, unit_code, pass
 
 
 @hotline_cli.command("demo")
-@click.option("--orders", default=10_000, show_default=True, help="How many orders.")
+@click.option(
+    "--orders",
+    default=None,
+    type=click.IntRange(min=1),
+    help="How many orders (default: 10,000; with --years, enough for the streets to rank).",
+)
+@click.option(
+    "--years",
+    default=None,
+    type=click.IntRange(0, 20),
+    help="A history: this many full years before the current one, and this year so far.",
+)
+@click.option(
+    "--districts",
+    default=",".join(DEMO_DISTRICTS),
+    show_default=True,
+    help="With --years: codes of the districts at full volume, or 'all' for every district.",
+)
+@click.option(
+    "--per-street",
+    default=PER_STREET_MONTH,
+    show_default=True,
+    type=click.FloatRange(min=1),
+    help="With --years: orders a month in each full-volume street, first year on average.",
+)
+@click.option(
+    "--thin",
+    default=THIN_SHARE,
+    show_default=True,
+    type=click.FloatRange(0, 0.9),
+    help="With --years: share of orders in the other districts.",
+)
+@click.option(
+    "--growth",
+    default=GROWTH,
+    show_default=True,
+    type=click.FloatRange(-0.5, 1),
+    help="With --years: growth a year (0.10 is +10 %).",
+)
+@click.option("--surges/--no-surges", default=True, help="With --years: plant weekly surges.")
 @click.option(
     "--year", default=None, type=int, help="Year of the orders (default: last 12 months)."
 )
 @click.option("--seed", default=12345, show_default=True, help="Random seed.")
+@click.option("--workers", default=None, type=click.IntRange(1, 64), help="Worker processes.")
 @click.option("--if-empty", is_flag=True, help="Do nothing if orders already exist.")
 @click.option("--progress/--no-progress", default=True)
-def demo_command(orders: int, year: int | None, seed: int, if_empty: bool, progress: bool) -> None:
-    """Generate a year of realistic synthetic orders with full timelines."""
+def demo_command(
+    orders: int | None,
+    years: int | None,
+    districts: str,
+    per_street: float,
+    thin: float,
+    growth: float,
+    surges: bool,
+    year: int | None,
+    seed: int,
+    workers: int | None,
+    if_empty: bool,
+    progress: bool,
+) -> None:
+    """Generate realistic synthetic orders with full timelines: a year of them, or with
+    --years a history concentrated in a few districts, growing, with planted surges."""
+    from hotline.reports import rollups
     from hotline.synth.generate import generate_orders
+    from hotline.synth.history import PLANTED_SURGES, History
 
     if if_empty and db.session.scalar(select(func.count(Order.id))):
         click.echo("orders already exist; nothing generated")
         return
     if not db.session.scalar(select(func.count(StaffUser.id))):
         raise click.ClickException("run `flask hotline seed` first")
-    stats = generate_orders(orders, seed=seed, year=year, progress=progress)
+    profile = None
+    if years is not None:
+        if year is not None:
+            raise click.UsageError("--year and --years do not go together")
+        codes = (
+            ()
+            if districts.strip() == "all"
+            else tuple(c.strip() for c in districts.split(",") if c.strip())
+        )
+        profile = History(
+            years=years,
+            districts=codes,
+            per_street_month=per_street,
+            thin_share=thin if codes else 0.0,
+            growth=growth,
+            surges=PLANTED_SURGES if surges else (),
+        )
+        if not codes and orders is None:
+            raise click.UsageError("--districts all needs --orders")
+    try:
+        stats = generate_orders(
+            orders if profile is not None or orders is not None else DEMO_ORDERS,
+            seed=seed,
+            year=year,
+            progress=progress,
+            workers=workers,
+            history_profile=profile,
+        )
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None
     click.echo(stats.summary())
+    rebuilt = rollups.rebuild(db.session)  # the bulk load bypassed the rollups' session hook
+    db.session.commit()
+    click.echo(rebuilt.summary())
 
 
 @hotline_cli.command("demo-reads")
@@ -121,7 +211,11 @@ def config_table_command(write: bool) -> None:
 
 
 def init_app(app: Flask) -> None:
+    from hotline import jobs
     from hotline.cli_retention import retention_cli
+    from hotline.reports import rollups
 
     app.cli.add_command(hotline_cli)
     app.cli.add_command(retention_cli)
+    rollups.init_app(app)  # `flask reports …` and the hook keeping the rollups current
+    jobs.init_app(app)  # `flask jobs …` and the notification outbox hook

@@ -75,6 +75,22 @@ DEFAULT_CITIZEN_LIMITS = {
     "inbox_client": "600/minute",
     "settings_phone": "60/hour",
     "settings_client": "300/hour",
+    # Photos: uploads cost CPU and memory (decoding), reads are many small thumbnails.
+    "photo_client": "60/hour;300/day",
+    "photo_phone": "30/hour;100/day",
+    "photo_read_client": "600/minute",
+    "photo_read_phone": "300/minute",
+    # 催办, 补充说明, 撤回 and removing an unused upload (per phone and per address; 催办
+    # also has its own rule: once per order in 24 hours).
+    "act_client": "60/hour",
+    "act_phone": "30/hour;100/day",
+    # My data: who read it, erasure requests (reads), the download, asking to erase.
+    "mydata_client": "120/minute",
+    "mydata_phone": "60/minute",
+    "export_client": "30/hour",
+    "export_phone": "5/hour;20/day",
+    "erasure_client": "20/day",
+    "erasure_phone": "5/day",
 }
 
 # The WeChat subscription template the notifications use, and which of its keywords gets
@@ -110,6 +126,22 @@ SETTINGS: tuple[Setting, ...] = (
         "database URL; `postgresql://…` uses psycopg 3 (default: SQLite `instance/hotline.db`)",
         "run",
         env="DATABASE_URL",
+    ),
+    _S(
+        "DATABASE_REPLICA_URL",
+        "str",
+        None,
+        "read replica for published content (portal pages and downloads, Open311); empty: "
+        "none; while it is unreachable those reads go to the primary",
+        "run",
+    ),
+    _S(
+        "DATABASE_PING_IDLE_SECONDS",
+        "float",
+        10.0,
+        "a pooled connection idle this long is checked with one round trip before use "
+        "(0: before every use); busy ones are not",
+        "run",
     ),
     _S(
         "RATELIMIT_STORAGE_URI",
@@ -179,7 +211,14 @@ SETTINGS: tuple[Setting, ...] = (
         "MERGE_MIN_SIMILARITY",
         "float",
         0.85,
-        "how alike two texts must be (0–1) to count as a repeat",
+        "how alike two texts of one phone must be (0–1) to count as a repeat",
+        "domain",
+    ),
+    _S(
+        "MERGE_MIN_SIMILARITY_OTHERS",
+        "float",
+        0.9,
+        "how alike another phone's text must be to merge it (same community and category)",
         "domain",
     ),
     _S(
@@ -281,6 +320,64 @@ SETTINGS: tuple[Setting, ...] = (
         60,
         "how long a rendered order view may be reused (it is also keyed by the order's version)",
         "citizen",
+    ),
+    # -- photos ----------------------------------------------------------------------------
+    _S(
+        "PHOTO_MAX_PIXELS",
+        "int",
+        50 * 1024 * 1024,
+        "most pixels (width × height) a photo may have; larger ones are refused before decoding",
+        "photos",
+    ),
+    _S(
+        "PHOTOS_PER_STEP",
+        "int",
+        6,
+        "photos one request, one 补充说明 or one handler's step may carry",
+        "photos",
+    ),
+    _S(
+        "PHOTOS_PER_ORDER",
+        "int",
+        24,
+        "photos a requester may add to one order in all (the handlers' photos aside)",
+        "photos",
+    ),
+    _S(
+        "PHOTO_STAGED_HOURS",
+        "int",
+        24,
+        "an uploaded photo not used by a request or a step within this time is deleted",
+        "photos",
+    ),
+    _S(
+        "PHOTO_STAGED_MAX",
+        "int",
+        12,
+        "uploaded photos a phone (or a staff member) may hold unused at once",
+        "photos",
+    ),
+    _S(
+        "PHOTO_WORKERS",
+        "int",
+        2,
+        "photos a worker process checks and re-encodes at once (a 50 MP photo takes ~200 MB)",
+        "photos",
+    ),
+    _S(
+        "PHOTO_QUEUE_SECONDS",
+        "float",
+        10.0,
+        "how long an upload waits for a free slot before it is answered 503 with Retry-After",
+        "photos",
+    ),
+    # -- my data ----------------------------------------------------------------------------
+    _S(
+        "ERASURE_RETENTION_MAX_YEARS",
+        "int",
+        30,
+        "the furthest a refused erasure request may say the data is kept (years from today)",
+        "privacy",
     ),
     # -- WeChat mini-program -------------------------------------------------------------
     _S(
@@ -563,7 +660,8 @@ SETTINGS: tuple[Setting, ...] = (
 # Settings of Flask and its extensions that the app fixes (not configurable by deployment).
 FIXED = {
     "SQLALCHEMY_TRACK_MODIFICATIONS": False,
-    "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+    # Connections are pinged only after sitting idle (``hotline.dbpool``), not on every use.
+    "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": False},
     # When Redis is down, limits go on per process in memory instead of failing open.
     "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
 }
@@ -596,7 +694,10 @@ def database_url(url: str) -> str:
     return url
 
 
-_POSTPROCESS: dict[str, Callable[[Any], Any]] = {"SQLALCHEMY_DATABASE_URI": database_url}
+_POSTPROCESS: dict[str, Callable[[Any], Any]] = {
+    "SQLALCHEMY_DATABASE_URI": database_url,
+    "DATABASE_REPLICA_URL": database_url,
+}
 # Dict settings where a value from the environment or code is merged over the default, so
 # that one limit can be changed without restating the others.
 _MERGED = {

@@ -73,16 +73,22 @@ def _nice_step(peak: float, ticks: int = 5) -> float:
     return 10 * magnitude
 
 
-def describe_lines(title: str, labels: list[str], series: list[tuple[str, list[float]]]) -> str:
+def describe_lines(
+    title: str, labels: list[str], series: list[tuple[str, list]], unit: str = "件"
+) -> str:
     if not labels:
         return f"{title}：本期无数据。"
     parts = []
     for name, values in series:
-        top = max(range(len(values)), key=lambda i: values[i])
-        low = min(range(len(values)), key=lambda i: values[i])
+        shown = [i for i, v in enumerate(values) if v is not None]
+        if not shown:
+            parts.append(f"{name}均不予显示")
+            continue
+        top = max(shown, key=lambda i: values[i])
+        low = min(shown, key=lambda i: values[i])
         parts.append(
-            f"{name}最高为{labels[top]}的{_number(values[top])}件，"
-            f"最低为{labels[low]}的{_number(values[low])}件"
+            f"{name}最高为{labels[top]}的{_number(values[top])}{unit}，"
+            f"最低为{labels[low]}的{_number(values[low])}{unit}"
         )
     return f"折线图，{title}，{labels[0]}至{labels[-1]}：" + "；".join(parts) + "。"
 
@@ -91,13 +97,15 @@ def line_chart(
     chart_id: str,
     title: str,
     labels: list[str],
-    series: list[tuple[str, list[float]]],
+    series: list[tuple[str, list]],
     tick_every: int = 1,
+    unit: str = "件",
 ) -> Markup:
-    """A line per series over the labelled points, with a y axis and a legend."""
+    """A line per series over the labelled points, with a y axis and a legend. A value of
+    None (not shown: too few orders) leaves a gap in its line."""
     height, left, right, top, bottom = 300, 56, 16, 30, 40
     plot_w, plot_h = WIDTH - left - right, height - top - bottom
-    peak = max((v for _, vals in series for v in vals), default=0)
+    peak = max((v for _, vals in series for v in vals if v is not None), default=0)
     step = _nice_step(peak)
     y_max = step * max(1, math.ceil(peak / step))
     n = len(labels)
@@ -108,7 +116,7 @@ def line_chart(
     def y(v: float) -> float:
         return top + plot_h * (1 - v / y_max)
 
-    parts = [_open(chart_id, title, describe_lines(title, labels, series), height)]
+    parts = [_open(chart_id, title, describe_lines(title, labels, series, unit), height)]
     tick = 0.0
     while tick <= y_max + 1e-9:
         parts.append(
@@ -125,10 +133,13 @@ def line_chart(
                 f'text-anchor="middle">{escape(label)}</text>'
             )
     for s, (name, values) in enumerate(series):
-        points = " ".join(f"{x(i):.1f},{y(v):.1f}" for i, v in enumerate(values))
-        parts.append(f'<polyline class="chart-line chart-series-{s}" points="{points}"/>')
+        for run in _runs(values):
+            points = " ".join(f"{x(i):.1f},{y(values[i]):.1f}" for i in run)
+            parts.append(f'<polyline class="chart-line chart-series-{s}" points="{points}"/>')
         if n <= 31:
             for i, v in enumerate(values):
+                if v is None:
+                    continue
                 parts.append(
                     f'<circle class="chart-dot chart-series-{s}" cx="{x(i):.1f}" '
                     f'cy="{y(v):.1f}" r="3"><title>{escape(labels[i])} {escape(name)}：'
@@ -141,3 +152,16 @@ def line_chart(
         )
     parts.append("</svg>")
     return Markup("".join(parts))  # noqa: S704  every text in parts went through escape()
+
+
+def _runs(values: list) -> list[list[int]]:
+    """Indexes of the consecutive values that are not None."""
+    runs: list[list[int]] = []
+    for i, v in enumerate(values):
+        if v is None:
+            continue
+        if runs and runs[-1][-1] == i - 1:
+            runs[-1].append(i)
+        else:
+            runs.append([i])
+    return runs

@@ -16,6 +16,7 @@ from markupsafe import Markup
 
 from hotline.services.deadlines import to_local
 from portal import charts
+from privacy.roles import ROLE_LABELS
 
 # The order of the sections' tables on the page; the CSV list follows it too.
 TABLE_ORDER = (
@@ -28,14 +29,20 @@ TABLE_ORDER = (
     "categories_l1",
     "categories_l3",
     "districts",
+    "district_monthly",
+    "district_categories",
     "streets",
     "unit_kinds",
     "ranking",
     "ranking_months",
     "governance_streets",
     "topics",
+    "hotspots",
+    "hotspot_scan",
 )
-RIGHT_ALIGNED = {"count", "number", "percent", "score", "rank"}
+RIGHT_ALIGNED = {"count", "number", "percent", "score", "rank", "pvalue"}
+# Tables wider than this many shown columns carry a visible "scrolls sideways" hint.
+WIDE_TABLE = 7
 
 
 def fmt(value, kind: str = "count") -> str:
@@ -44,6 +51,8 @@ def fmt(value, kind: str = "count") -> str:
         return "—"
     if isinstance(value, str):
         return value
+    if kind == "pvalue":
+        return f"{value:.1e}" if value < 0.001 else f"{value:.3f}"
     if kind == "score":
         return f"{value:,.2f}"
     if kind == "number" and isinstance(value, float):
@@ -76,9 +85,28 @@ def _bars(table: dict, label_key: str, value_key: str) -> list[tuple[str, float]
     ]
 
 
+def shown_columns(table: dict) -> list[dict]:
+    """The columns a page shows: codes stay in the downloads (and in the links)."""
+    return [c for c in table["columns"] if c["type"] not in ("code", "digest")]
+
+
 def build_charts(data: dict) -> dict[str, Markup]:
     t = data["tables"]
     out: dict[str, Markup] = {}
+    if data["report"]["kind"] == "week":
+        out["daily"] = charts.line_chart(
+            "chart-daily",
+            "每日受理量",
+            [f"{int(r['date'][5:7])}月{int(r['date'][8:])}日" for r in t["daily"]["rows"]],
+            _series(t["daily"]["rows"]),
+        )
+        out["districts"] = charts.bar_chart(
+            "chart-districts",
+            t["districts"]["title"],
+            _bars(t["districts"], "district", "received"),
+            "件",
+        )
+        return out
     if "monthly" in t:
         rows = t["monthly"]["rows"]
         out["monthly"] = charts.line_chart(
@@ -128,6 +156,31 @@ def ranking_classes(data: dict) -> list[tuple[str, list[dict]]]:
     return [
         (name, [r for r in rows if r["class"] == name])
         for name in ("先进类", "进步类", "整改类", "治理类")
+    ]
+
+
+def too_few(data: dict) -> list[dict]:
+    rows = data["tables"].get("ranking", {}).get("rows", [])
+    return [r for r in rows if r.get("remark") == "样本不足"]
+
+
+def masked_name(name: str | None) -> str:
+    """Staff names on a public page: the surname only, as citizens see handlers."""
+    from privacy.masking import mask_name
+
+    return mask_name(name) or "—"
+
+
+def access_rows(people: list[dict]) -> list[dict]:
+    return [
+        {
+            "staff_no": p["staff_no"],
+            "name": masked_name(p["name"]),
+            "role": ROLE_LABELS.get(p["role"], "工作人员"),
+            "first": local_time(p["first"]),
+            "views": p["views"],
+        }
+        for p in people
     ]
 
 

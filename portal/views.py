@@ -7,12 +7,18 @@ import json
 from flask import Response, abort, render_template, request
 
 from hotline.reports import editions
-from portal import bp, downloads, pages
+from hotline.web.pipeline import writes
+from portal import bp, districts, downloads, pages
 
 PUBLIC_CACHE = "public, max-age=300"
 
 
+MAX_VERSION = 2**31 - 1  # larger numbers name no edition (and would not fit the column)
+
+
 def _ref_or_404(period: str, version: int | None):
+    if version is not None and version > MAX_VERSION:
+        abort(404)
     ref = pages.lookup(period, version)
     if ref is None:
         abort(404)
@@ -28,6 +34,73 @@ def _conditional(response: Response, etag: str, cache_control: str = PUBLIC_CACH
 @bp.get("/reports/")
 def index():
     return render_template("portal/index.html", **pages.index_context())
+
+
+@bp.get("/reports/calendar")
+def calendar():
+    """The release calendar: when each edition is due, and whether past ones were on time."""
+    page = pages.render_calendar()
+    return _conditional(Response(page.body, mimetype="text/html"), page.etag)
+
+
+@bp.get("/reports/districts/")
+def district_index():
+    return render_template("portal/districts.html", districts=pages.district_list())
+
+
+def _district_or_404(code: str) -> dict:
+    entry = pages.district_entry(code)
+    if entry is None:
+        abort(404)
+    return entry
+
+
+@bp.get("/reports/districts/<code>")
+def district(code: str):
+    page = pages.render_district(_district_or_404(code))
+    return _conditional(Response(page.body, mimetype="text/html"), page.etag)
+
+
+@bp.get("/reports/districts/<code>/<table>.csv")
+def district_csv(code: str, table: str):
+    entry = _district_or_404(code)
+    spec = districts.tables(entry).get(table)
+    if spec is None:
+        abort(404)
+    body = downloads.table_csv(spec)
+    response = downloads.download(
+        body, "text/csv", f"district-{code}-{table}.csv", f"{spec['title']}.csv"
+    )
+    return _conditional(response, f"{pages.district_etag(entry)}.{table}")
+
+
+@bp.get("/reports/districts/<code>/data.json")
+def district_json(code: str):
+    entry = _district_or_404(code)
+    body = {
+        "district": {"code": entry["code"], "name": entry["name"]},
+        "note": "每个数字均出自所注明的已发布报告版本（edition、sha256）。",
+        "tables": districts.tables(entry),
+        "sources": {
+            "streets": entry["streets_source"],
+            "categories": entry["categories_source"],
+        },
+    }
+    data = json.dumps(body, ensure_ascii=False, sort_keys=True, indent=1).encode("utf-8")
+    name = f"district-{code}.json"
+    response = downloads.download(data, "application/json", name, name, inline=True)
+    return _conditional(response, f"{pages.district_etag(entry)}.json")
+
+
+@bp.get("/reports/<period>/v<int:version>/diff/v<int:other>")
+def diff(period: str, version: int, other: int):
+    """Every cell that changed between two published editions of a period."""
+    if version == other:
+        abort(404)
+    a, b = _ref_or_404(period, version), _ref_or_404(period, other)
+    old, new = (a, b) if a.version < b.version else (b, a)
+    page = pages.render_diff(old, new)
+    return _conditional(Response(page.body, mimetype="text/html"), page.etag)
 
 
 @bp.get("/reports/<period>")
@@ -77,25 +150,28 @@ def _csv(data: dict, table: str, stem: str, edition_label: str, sha: str | None)
 
 
 # -- draft previews: a signed, short-lived link instead of a staff token -----------------------
-def _draft_or_404(token: str):
-    draft = editions.draft_for_preview(token)
-    if draft is None:
+# Every view of a preview is recorded (pre-release access), so these reads write: @writes.
+def _preview_or_404(token: str) -> editions.Preview:
+    preview = editions.open_preview(token)
+    if preview is None:
         abort(404)
-    return draft
+    return preview
 
 
 @bp.get("/reports/preview/<token>")
+@writes
 def preview(token: str):
-    draft = _draft_or_404(token)
-    response = Response(pages.render_draft(draft, token), mimetype="text/html")
+    found = _preview_or_404(token)
+    response = Response(pages.render_draft(found, token), mimetype="text/html")
     response.headers["Cache-Control"] = "no-store"
     response.headers["X-Robots-Tag"] = "noindex"
     return response
 
 
 @bp.get("/reports/preview/<token>/data.json")
+@writes
 def preview_json(token: str):
-    draft = _draft_or_404(token)
+    draft = _preview_or_404(token).edition
     name = "report-draft.json"
     response = downloads.download(draft.data.encode("utf-8"), "application/json", name, name)
     response.headers["Cache-Control"] = "no-store"
@@ -103,6 +179,7 @@ def preview_json(token: str):
 
 
 @bp.get("/reports/preview/<token>/<table>.csv")
+@writes
 def preview_csv(token: str, table: str):
-    draft = _draft_or_404(token)
+    draft = _preview_or_404(token).edition
     return _csv(json.loads(draft.data), table, "draft", "草稿", None)

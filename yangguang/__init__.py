@@ -15,6 +15,7 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from hotline import config as settings
+from hotline import dbpool
 from hotline.extensions import db, limiter, migrate
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
@@ -57,6 +58,8 @@ def create_app(config: dict | None = None) -> Flask:
     privacy_runtime.init_app(app)
     _limiter_storage(app)
     db.init_app(app)
+    with app.app_context():
+        dbpool.install(db.engine, app.config["DATABASE_PING_IDLE_SECONDS"])
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True)
     limiter.init_app(app)
     if app.config["PROXY_COUNT"]:

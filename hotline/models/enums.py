@@ -101,6 +101,7 @@ class OrderStatus(StrEnum):
     ACCEPTED = "accepted"  # 已签收 / 办理中
     COMPLETED = "completed"  # 已办结, waiting for follow-up and rating
     CLOSED = "closed"  # 已归档
+    WITHDRAWN = "withdrawn"  # 已撤回 by the requester before any unit accepted it
 
 
 STATUS_LABELS = {
@@ -112,6 +113,7 @@ STATUS_LABELS = {
     OrderStatus.ACCEPTED: "办理中",
     OrderStatus.COMPLETED: "已办结",
     OrderStatus.CLOSED: "已归档",
+    OrderStatus.WITHDRAWN: "已撤回",
 }
 
 
@@ -136,6 +138,9 @@ class EventType(StrEnum):
     RATED = "rated"  # 评价
     REOPENED = "reopened"  # 重启办理
     CLOSED = "closed"  # 归档
+    URGED = "urged"  # 催办 by the requester
+    INFO_ADDED = "info_added"  # 补充说明 (text and/or photos) by the requester
+    WITHDRAWN = "withdrawn"  # 撤回 by the requester
 
 
 EVENT_LABELS = {
@@ -159,6 +164,9 @@ EVENT_LABELS = {
     EventType.RATED: "评价",
     EventType.REOPENED: "重启办理",
     EventType.CLOSED: "归档",
+    EventType.URGED: "催办",
+    EventType.INFO_ADDED: "补充说明",
+    EventType.WITHDRAWN: "撤回",
 }
 
 
@@ -175,6 +183,7 @@ class AssignmentState(StrEnum):
     RETURNED = "returned"
     DISPUTED = "disputed"
     DONE = "done"
+    WITHDRAWN = "withdrawn"  # the requester withdrew the order before it was accepted
 
 
 ASSIGNMENT_STATE_LABELS = {
@@ -183,6 +192,7 @@ ASSIGNMENT_STATE_LABELS = {
     AssignmentState.RETURNED: "已退回",
     AssignmentState.DISPUTED: "异议中",
     AssignmentState.DONE: "已办结",
+    AssignmentState.WITHDRAWN: "已撤回",
 }
 
 
@@ -215,3 +225,27 @@ SATISFACTION_LABELS = {
 class RatingSource(StrEnum):
     FOLLOW_UP = "follow_up"  # 回访 by the hotline
     CITIZEN = "citizen"  # 评价 by the requester
+
+
+class AttachmentSource(StrEnum):
+    CITIZEN = "citizen"  # the requester's photo (with a request or added later)
+    STAFF = "staff"  # a handler's "after" photo on a progress or completion step
+
+
+class AttachmentState(StrEnum):
+    STAGED = "staged"  # uploaded, not yet part of an order's step (removed when unused)
+    ATTACHED = "attached"  # on an order, with the event that brought it
+    ERASED = "erased"  # its pixels erased (retention or an approved erasure request)
+
+
+class ErasureStatus(StrEnum):
+    PENDING = "pending"  # 待处理
+    APPROVED = "approved"  # 已删除
+    REFUSED = "refused"  # 不予删除 (a legal retention applies)
+
+
+ERASURE_STATUS_LABELS = {
+    ErasureStatus.PENDING: "待处理",
+    ErasureStatus.APPROVED: "已同意并删除",
+    ErasureStatus.REFUSED: "不予删除",
+}

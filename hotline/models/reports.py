@@ -8,10 +8,10 @@ below and a database trigger (migration 0003) refuse any change to a published r
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, event, select
+from sqlalchemy import Date, ForeignKey, Index, String, Text, UniqueConstraint, event, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from hotline.extensions import db
@@ -23,6 +23,7 @@ from privacy.orm import UTCDateTime, utcnow
 class ReportKind(StrEnum):
     YEAR = "year"  # 年度报告
     MONTH = "month"  # 月通报
+    WEEK = "week"  # 周分析 (ISO week, e.g. "2026-W48")
 
 
 class EditionStatus(StrEnum):
@@ -46,14 +47,14 @@ TOPIC_STATUS_LABELS = {
 
 
 class Report(db.Model):
-    """One report per period: the year "2026" or the month "2026-10"."""
+    """One report per period: the year "2026", the month "2026-10" or the week "2026-W48"."""
 
     __tablename__ = "reports"
     __table_args__ = (UniqueConstraint("kind", "period"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[ReportKind] = mapped_column(enum_column(ReportKind))
-    period: Mapped[str] = mapped_column(String(7))
+    period: Mapped[str] = mapped_column(String(10))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     editions: Mapped[list[ReportEdition]] = relationship(
@@ -82,9 +83,46 @@ class ReportEdition(db.Model):
     published_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"))
     supersedes_id: Mapped[int | None] = mapped_column(ForeignKey("report_editions.id"))
     erratum: Mapped[str | None] = mapped_column(Text)
+    # The release calendar's date for this period (Beijing date), fixed at publication, and
+    # whether the edition came out by then (first editions only; a correction has neither).
+    scheduled_for: Mapped[date | None] = mapped_column(Date)
+    on_time: Mapped[bool | None]
 
     report: Mapped[Report] = relationship(back_populates="editions")
     supersedes: Mapped[ReportEdition | None] = relationship(remote_side=[id])
+
+
+class DraftAccessAction(StrEnum):
+    ISSUED = "issued"  # a preview link was given to the staff member
+    VIEWED = "viewed"  # the staff member's link was opened
+
+
+class DraftAccess(db.Model):
+    """Pre-release access: who was given a draft's preview link and each time it was opened.
+
+    Rows are written in the same transaction as the link or the view they record, never
+    changed, and listed on the next published edition of the report (UK Code of Practice for
+    Statistics, pre-release access lists)."""
+
+    __tablename__ = "report_draft_access"
+    __table_args__ = (Index("ix_report_draft_access_report_at", "report_id", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("reports.id"))
+    # The draft's row id, kept without a foreign key: a discarded draft's access still counts
+    # (its viewers saw the numbers a later draft of the same report may publish).
+    edition_id: Mapped[int]
+    staff_user_id: Mapped[int] = mapped_column(ForeignKey("staff_users.id"))
+    action: Mapped[DraftAccessAction] = mapped_column(enum_column(DraftAccessAction))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The SHA-256 of the draft build that was given or seen (a rebuild changes it).
+    sha256: Mapped[str] = mapped_column(String(64))
+
+
+@event.listens_for(DraftAccess, "before_update")
+@event.listens_for(DraftAccess, "before_delete")
+def _draft_access_is_append_only(mapper, connection, target):
+    raise RuntimeError("the pre-release access record is append-only")
 
 
 class MonthlyTopic(db.Model):

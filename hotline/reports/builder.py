@@ -1,4 +1,4 @@
-"""Build a report's snapshot from the orders: run the GROUP BY queries, arrange the rows.
+"""Build a report's snapshot: run the report queries (on the rollups), arrange the rows.
 
 The snapshot is plain JSON-ready data: the report's identity and period, the rules it was
 computed with, the key figures and every table (with its column definitions). Counts below
@@ -17,7 +17,7 @@ from hotline.extensions import db
 from hotline.models.reports import TOPIC_STATUS_LABELS, MonthlyTopic, ReportKind
 from hotline.reports import sections
 from hotline.reports.periods import BadPeriod, Period
-from hotline.reports.queries import Queries
+from hotline.reports.rollups.queries import RollupQueries
 from hotline.reports.settings import ReportSettings
 from hotline.services.deadlines import to_local
 from privacy.orm import utcnow
@@ -28,6 +28,8 @@ SCHEMA = "yangguang-report/1"
 def title_of(period: Period) -> str:
     if period.kind == ReportKind.YEAR:
         return f"北京市12345市民服务热线{period.year}年度接诉即办工作报告"
+    if period.kind == ReportKind.WEEK:
+        return f"北京市12345市民服务热线{period.label}接诉即办周分析"
     return f"北京市12345市民服务热线{period.year}年{period.month}月接诉即办工作通报"
 
 
@@ -48,7 +50,7 @@ def run_queries(period: Period, now: datetime, settings: ReportSettings) -> tupl
     ranking = period.ranking_span(covered)
     dialect = db.session.get_bind().dialect.name
     tune_session(dialect)
-    queries = Queries(settings, dialect, as_of=now)
+    queries = RollupQueries(settings, dialect, as_of=now)  # from the rollups, not the orders
     connection = db.session.connection()
     queries.setup(connection, [covered, compare, ranking])
     statements = queries.statements(
@@ -84,6 +86,10 @@ def topics_for(period: Period) -> list[dict]:
 
 def build_snapshot(period: Period, now: datetime | None = None) -> dict:
     now = now or utcnow()
+    if period.kind == ReportKind.WEEK:
+        from hotline.reports.weekly import build_weekly_snapshot
+
+        return build_weekly_snapshot(period, now)
     settings = ReportSettings.current()
     rows, spans = run_queries(period, now, settings)
     covered = spans["covered"]
@@ -102,7 +108,8 @@ def build_snapshot(period: Period, now: datetime | None = None) -> dict:
             **spans["compare"].as_dict(),
         },
     }
-    tables, summary = sections.make_tables(period, settings, rows, covered, spans["compare"])
+    tables, summary, state = sections.make_tables(period, settings, rows, covered, spans["compare"])
+    report["compare"].update(state)
     tables["topics"] = sections.topics_table(topics_for(period))
     return {
         "schema": SCHEMA,

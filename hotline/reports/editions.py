@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
@@ -21,9 +21,18 @@ from sqlalchemy.orm import aliased
 from hotline.cache import shared_version
 from hotline.errors import Conflict, Invalid, NotFound
 from hotline.extensions import db
-from hotline.models.reports import EditionStatus, Report, ReportEdition
+from hotline.models.reports import (
+    DraftAccess,
+    DraftAccessAction,
+    EditionStatus,
+    Report,
+    ReportEdition,
+)
+from hotline.models.units import StaffUser
+from hotline.reports import schedule
 from hotline.reports.builder import build_snapshot
-from hotline.reports.periods import BadPeriod, Period
+from hotline.reports.periods import BadPeriod, Period, local_today
+from hotline.services.deadlines import to_local
 from privacy.orm import utcnow
 
 PREVIEW_SALT = "portal.report-preview"
@@ -48,7 +57,7 @@ def parse_period(key: str) -> Period:
     try:
         return Period.parse(key)
     except BadPeriod:
-        raise Invalid("报告期应为 YYYY 或 YYYY-MM", code="bad_period") from None
+        raise Invalid("报告期应为 YYYY、YYYY-MM 或 YYYY-Www", code="bad_period") from None
 
 
 def _report(period: Period, create: bool) -> Report | None:
@@ -143,9 +152,16 @@ def publish(
                 "该报告已有发布版本，新版本须作为更正发布并填写勘误说明", code="erratum_required"
             )
         draft.supersedes_id = latest.id
+    # Everything is set before the one flush: once stored as published, the row is frozen.
+    period = Period.parse(draft.report.period)
+    published_at = now or utcnow()
+    if latest is None:  # the first edition is the release the calendar promised
+        due = schedule.due_date(period, current_app.config["REPORT_SCHEDULE"])
+        draft.scheduled_for = due
+        draft.on_time = to_local(published_at).date() <= due
     draft.version = (latest.version if latest else 0) + 1
     draft.status = EditionStatus.PUBLISHED
-    draft.published_at = now or utcnow()
+    draft.published_at = published_at
     draft.published_by_id = user_id
     db.session.flush()
     shared_version(PORTAL_VERSION).bump()
@@ -181,6 +197,10 @@ class EditionRef:
     supersedes_version: int | None
     superseded_by_version: int | None
     latest_version: int | None
+    report_id: int = 0
+    scheduled_for: date | None = None
+    on_time: bool | None = None
+    previous_published_at: datetime | None = None  # of the edition it supersedes
 
 
 def find_published(period_key: str, version: int | None) -> EditionRef | None:
@@ -205,10 +225,14 @@ def find_published(period_key: str, version: int | None) -> EditionRef | None:
     query = (
         select(
             ReportEdition.id,
+            ReportEdition.report_id,
             ReportEdition.version,
             ReportEdition.sha256,
             ReportEdition.published_at,
             ReportEdition.erratum,
+            ReportEdition.scheduled_for,
+            ReportEdition.on_time,
+            older.published_at.label("previous_published_at"),
             older.version.label("supersedes_version"),
             successor.label("superseded_by_version"),
             latest.label("latest_version"),
@@ -235,6 +259,10 @@ def find_published(period_key: str, version: int | None) -> EditionRef | None:
         row.supersedes_version,
         row.superseded_by_version,
         row.latest_version,
+        row.report_id,
+        row.scheduled_for,
+        row.on_time,
+        row.previous_published_at,
     )
 
 
@@ -281,20 +309,138 @@ def _serializer() -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=PREVIEW_SALT)
 
 
-def preview_token(draft: ReportEdition) -> str:
-    """A short-lived token naming one build of one draft; a rebuild invalidates it."""
-    return _serializer().dumps({"e": draft.id, "s": draft.sha256[:16]})
+def _record(draft: ReportEdition, staff_user_id: int, action: DraftAccessAction) -> None:
+    db.session.add(
+        DraftAccess(
+            report_id=draft.report_id,
+            edition_id=draft.id,
+            staff_user_id=staff_user_id,
+            action=action,
+            sha256=draft.sha256,
+        )
+    )
+    db.session.flush()
 
 
-def draft_for_preview(token: str) -> ReportEdition | None:
+def preview_token(draft: ReportEdition, staff_user_id: int) -> str:
+    """A short-lived token naming one build of one draft and the staff member it is given
+    to; a rebuild invalidates it. Giving it is recorded (pre-release access), in the
+    caller's transaction."""
+    _record(draft, staff_user_id, DraftAccessAction.ISSUED)
+    return _serializer().dumps({"e": draft.id, "s": draft.sha256[:16], "u": staff_user_id})
+
+
+@dataclass(frozen=True)
+class Preview:
+    edition: ReportEdition
+    staff: StaffUser
+
+
+def open_preview(token: str) -> Preview | None:
+    """The draft a preview link names, and whom it was given to; records the view (the
+    view runs as a write, ``@writes``). None for a bad, expired or outdated link."""
     max_age = current_app.config["REPORT_PREVIEW_TTL_SECONDS"]
     try:
         claims = _serializer().loads(token, max_age=max_age)
     except (SignatureExpired, BadSignature):
+        return None
+    if not isinstance(claims, dict) or not isinstance(claims.get("u"), int):
         return None
     edition = db.session.get(ReportEdition, claims.get("e"))
     if edition is None or edition.status != EditionStatus.DRAFT:
         return None  # published editions are read at their permanent URL
     if not edition.sha256.startswith(claims.get("s", "-")):
         return None  # rebuilt since the link was made
-    return edition
+    staff = db.session.get(StaffUser, claims["u"])
+    if staff is None or not staff.active:
+        return None
+    _record(edition, staff.id, DraftAccessAction.VIEWED)
+    return Preview(edition, staff)
+
+
+def pre_release_access(ref: EditionRef) -> list[dict]:
+    """Who had access to the edition's drafts before it was published: each staff member
+    given a preview link or opening one since the report's previous publication."""
+    query = (
+        select(
+            StaffUser.staff_no,
+            StaffUser.display_name,
+            StaffUser.role,
+            DraftAccess.action,
+            func.min(DraftAccess.at).label("first"),
+            func.count().label("times"),
+        )
+        .join(StaffUser, StaffUser.id == DraftAccess.staff_user_id)
+        .where(DraftAccess.report_id == ref.report_id)
+        .group_by(StaffUser.staff_no, StaffUser.display_name, StaffUser.role, DraftAccess.action)
+        .order_by(StaffUser.staff_no)
+    )
+    if ref.published_at is not None:
+        query = query.where(DraftAccess.at <= ref.published_at)
+    if ref.previous_published_at is not None:
+        query = query.where(DraftAccess.at > ref.previous_published_at)
+    people: dict[str, dict] = {}
+    for row in db.session.execute(query):
+        person = people.setdefault(
+            row.staff_no,
+            {
+                "staff_no": row.staff_no,
+                "name": row.display_name,
+                "role": row.role,
+                "first": row.first,
+                "views": 0,
+            },
+        )
+        person["first"] = min(person["first"], row.first)
+        if row.action == DraftAccessAction.VIEWED:
+            person["views"] = row.times
+    return sorted(people.values(), key=lambda p: (p["first"], p["staff_no"]))
+
+
+# -- the release record -------------------------------------------------------------------------
+def first_releases() -> list[dict]:
+    """The first published edition of every report: when it was due, when it came out."""
+    rows = db.session.execute(
+        select(
+            Report.kind,
+            Report.period,
+            ReportEdition.scheduled_for,
+            ReportEdition.published_at,
+            ReportEdition.on_time,
+        )
+        .join(ReportEdition, ReportEdition.report_id == Report.id)
+        .where(ReportEdition.status == EditionStatus.PUBLISHED, ReportEdition.version == 1)
+        .order_by(ReportEdition.published_at.desc())
+    ).all()
+    return [row._asdict() for row in rows]
+
+
+def latest_editions(kind: str) -> list[dict]:
+    """The latest published edition of every report of a kind: id, period, version, digest."""
+    newer = aliased(ReportEdition)
+    latest = (
+        select(func.max(newer.version))
+        .where(newer.report_id == ReportEdition.report_id, newer.status == EditionStatus.PUBLISHED)
+        .scalar_subquery()
+    )
+    rows = db.session.execute(
+        select(
+            ReportEdition.id,
+            Report.period,
+            ReportEdition.version,
+            ReportEdition.sha256,
+            ReportEdition.published_at,
+        )
+        .join(Report, Report.id == ReportEdition.report_id)
+        .where(
+            Report.kind == kind,
+            ReportEdition.status == EditionStatus.PUBLISHED,
+            ReportEdition.version == latest,
+        )
+        .order_by(Report.period)
+    ).all()
+    return [row._asdict() for row in rows]
+
+
+def today_local() -> date:
+    return local_today(utcnow())

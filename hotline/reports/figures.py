@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from hotline.reports.dictionary import NO_DATA
 from hotline.reports.scoring import compute_rates
 from hotline.reports.settings import ReportSettings
 
@@ -11,13 +12,14 @@ def share(part: int, total: int) -> float | None:
 
 
 def change_pct(current: int, previous: int) -> float | None:
-    return round(100 * (current - previous) / previous, 1) if previous else None
+    # (+ 0.0: a change that rounds to zero is 0.0, never "-0.0")
+    return round(100 * (current - previous) / previous, 1) + 0.0 if previous else None
 
 
 def points(current: float | None, previous: float | None) -> float | None:
     if current is None or previous is None:
         return None
-    return round(current - previous, 2)
+    return round(current - previous, 2) + 0.0
 
 
 def rates_of(settings: ReportSettings, row) -> dict:
@@ -39,7 +41,8 @@ def figures(settings: ReportSettings, row, days: int) -> dict:
         "received": row.received,
         "answered": row.answered,
         "dispatched": row.dispatched,
-        "pending": row.received - row.answered - row.dispatched,
+        "withdrawn": row.withdrawn,
+        "pending": row.received - row.answered - row.dispatched - row.withdrawn,
         "repeats_merged": int(row.repeats),
         "daily_average": round(row.received / days, 1) if days else None,
         "completed": row.completed,
@@ -55,6 +58,7 @@ def overview_rows(f: dict) -> list[dict]:
         ("受理量", f["received"], "件"),
         ("直接解答", f["answered"], "件"),
         ("派单办理", f["dispatched"], "件"),
+        ("诉求人撤回", f.get("withdrawn"), "件"),
         ("尚在受理环节", f["pending"], "件"),
         ("重复诉求合并", f["repeats_merged"], "件"),
         ("日均受理量", f["daily_average"], "件/日"),
@@ -87,10 +91,25 @@ COMPARED = (
 )
 
 
-def comparison_rows(current: dict, previous: dict) -> list[dict]:
+def comparison_rows(current: dict, previous: dict | None) -> list[dict]:
+    """Each figure beside the comparison period's; without comparison data every previous
+    value is "无数据" and no change is computed (never a 0)."""
     out = []
     for label, key, kind in COMPARED:
-        cur, prev = current[key], previous[key]
+        cur = current[key]
+        if previous is None:
+            unit = "%" if kind == "count" else ("分" if key == "composite" else "个百分点")
+            out.append(
+                {
+                    "indicator": label,
+                    "current": cur,
+                    "previous": NO_DATA,
+                    "change": None,
+                    "change_unit": unit,
+                }
+            )
+            continue
+        prev = previous[key]
         if kind == "count":
             change, unit = change_pct(cur, prev) if cur is not None else None, "%"
         else:

@@ -15,7 +15,9 @@ from hotline.models.reports import ReportKind
 from hotline.reports.settings import LOCAL_OFFSET_HOURS
 
 LOCAL = timedelta(hours=LOCAL_OFFSET_HOURS)
-PERIOD_RE = re.compile(r"^(?P<year>\d{4})(?:-(?P<month>0[1-9]|1[0-2]))?$")
+PERIOD_RE = re.compile(
+    r"^(?P<year>\d{4})(?:-(?P<month>0[1-9]|1[0-2])|-W(?P<week>0[1-9]|[1-4]\d|5[0-3]))?$"
+)
 
 
 class BadPeriod(ValueError):
@@ -86,9 +88,13 @@ class Span:
 
 @dataclass(frozen=True)
 class Period:
+    """A yearly ("2026"), monthly ("2026-10") or weekly ("2026-W48", ISO week: Monday to
+    Sunday, the year being the ISO year) report period."""
+
     kind: ReportKind
     year: int
     month: int | None = None
+    week: int | None = None
 
     @classmethod
     def parse(cls, key: str) -> Period:
@@ -98,7 +104,25 @@ class Period:
         year = int(m["year"])
         if m["month"]:
             return cls(ReportKind.MONTH, year, int(m["month"]))
+        if m["week"]:
+            return cls.of_week(year, int(m["week"]))
         return cls(ReportKind.YEAR, year)
+
+    @classmethod
+    def of_week(cls, year: int, week: int) -> Period:
+        if not 2000 <= year <= 2999:
+            raise BadPeriod(f"{year}-W{week}")
+        try:
+            date.fromisocalendar(year, week, 1)
+        except ValueError:
+            raise BadPeriod(f"{year}-W{week}") from None
+        return cls(ReportKind.WEEK, year, None, week)
+
+    @classmethod
+    def week_of(cls, day: date) -> Period:
+        """The ISO week a local date falls in."""
+        iso = day.isocalendar()
+        return cls(ReportKind.WEEK, iso.year, None, iso.week)
 
     @classmethod
     def of(cls, year: int, month: int | None = None) -> Period:
@@ -108,14 +132,26 @@ class Period:
 
     @property
     def key(self) -> str:
+        if self.week is not None:
+            return f"{self.year:04d}-W{self.week:02d}"
         return f"{self.year:04d}" if self.month is None else f"{self.year:04d}-{self.month:02d}"
 
     @property
     def label(self) -> str:
+        if self.week is not None:
+            full = self.full
+            last = full.end - timedelta(days=1)
+            return (
+                f"{self.year}年第{self.week}周（{full.start.month}月{full.start.day}日至"
+                f"{last.month}月{last.day}日）"
+            )
         return f"{self.year}年" if self.month is None else f"{self.year}年{self.month}月"
 
     @property
     def full(self) -> Span:
+        if self.week is not None:
+            monday = date.fromisocalendar(self.year, self.week, 1)
+            return Span(monday, monday + timedelta(days=7))
         if self.month is None:
             return Span(date(self.year, 1, 1), date(self.year + 1, 1, 1))
         start = _month_start(self.year, self.month)
@@ -131,6 +167,10 @@ class Period:
         """(label, period key, span) of the period it is compared with: the whole previous
         year or month when this one is complete, else the same stretch of it."""
         complete = covered.end >= self.full.end
+        if self.week is not None:
+            start = self.full.start - timedelta(days=7)
+            previous = Period.week_of(start)
+            return "环比", previous.key, Span(start, start + (covered.end - covered.start))
         if self.month is None:
             start = date(self.year - 1, 1, 1)
             end = self.full.start if complete else _year_earlier(covered.end)

@@ -21,7 +21,7 @@ from hotline.models.units import Unit
 from hotline.reports import scoring
 from hotline.reports.periods import Span
 from hotline.reports.settings import ReportSettings
-from hotline.reports.sqlfuncs import local_day, local_month
+from hotline.reports.sqlfuncs import local_day, local_month, local_week
 from hotline.services.deadlines import overdue_clause
 
 
@@ -38,7 +38,7 @@ class Queries:
     # -- shared pieces ------------------------------------------------------------------
     def _facts(self, rated) -> list:
         """Counts and rating sums for a set of orders (one row per group)."""
-        dispatched = Order.dispatched_at.is_not(None)
+        dispatched = scoring.dispatched()
         answered = and_(Order.dispatched_at.is_(None), Order.completed_at.is_not(None))
         responded = scoring.responded_in_time(self.settings.response_window_hours, self.dialect)
 
@@ -49,6 +49,7 @@ class Queries:
             func.count().label("received"),
             func.count(case((answered, 1))).label("answered"),
             func.count(case((dispatched, 1))).label("dispatched"),
+            func.count(case((scoring.withdrawn(), 1))).label("withdrawn"),
             func.count(case((responded, 1))).label("responded"),
             func.count(case((and_(dispatched, Order.completed_at.is_not(None)), 1))).label(
                 "completed"
@@ -98,7 +99,7 @@ class Queries:
         return self._by_bucket(span, local_month(Order.received_at, self.dialect))
 
     def _by_bucket(self, span: Span, bucket) -> Select:
-        dispatched = Order.dispatched_at.is_not(None)
+        dispatched = scoring.dispatched()
         answered = and_(Order.dispatched_at.is_(None), Order.completed_at.is_not(None))
         return (
             select(
@@ -125,15 +126,14 @@ class Queries:
             .group_by(col)
         )
 
+    # -- the data's extent ---------------------------------------------------------------
+    def data_start(self) -> Select:
+        """When the first order was received: a period before it has no data (not zero)."""
+        return select(func.min(Order.received_at).label("first_received"))
+
     # -- categories, with the comparison period ------------------------------------------
     def categories(self, level: int, span: Span, compare: Span, limit: int | None) -> Select:
-        c = aliased(Category, name="c")
-        p = aliased(Category, name="p")
-        gp = aliased(Category, name="gp")
-        if level == 1:
-            key = case((c.level == 1, c.id), (p.level == 1, p.id), else_=gp.id)
-        else:
-            key = case((c.level == 3, c.id))
+        c, p, gp, key = _category_key(level)
         counts = (
             select(
                 key.label("category_id"),
@@ -168,6 +168,99 @@ class Queries:
         )
         return query.limit(limit) if limit else query
 
+    def district_categories(self, span: Span) -> Select:
+        """Orders by district and level-3 category (the district pages' top categories)."""
+        c, p, gp, key = _category_key(3)
+        counts = (
+            select(
+                Order.district_id.label("district_id"),
+                key.label("category_id"),
+                func.count().label("received"),
+            )
+            .select_from(Order)
+            .outerjoin(c, c.id == Order.category_id)
+            .outerjoin(p, p.id == c.parent_id)
+            .outerjoin(gp, gp.id == p.parent_id)
+            .where(in_span(span))
+            .group_by(Order.district_id, key)
+            .subquery("district_category_counts")
+        )
+        cat = aliased(Category, name="cat")
+        parent = aliased(Category, name="parent")
+        top = aliased(Category, name="top")
+        return (
+            select(
+                District.code.label("district_code"),
+                District.name.label("district_name"),
+                cat.code,
+                cat.name,
+                top.name.label("level1_name"),
+                counts.c.received,
+            )
+            .select_from(counts)
+            .join(District, District.id == counts.c.district_id)
+            .outerjoin(cat, cat.id == counts.c.category_id)
+            .outerjoin(parent, parent.id == cat.parent_id)
+            .outerjoin(top, top.id == parent.parent_id)
+            .order_by(District.code, counts.c.received.desc(), cat.code)
+        )
+
+    def street_categories_by_week(self, span: Span) -> Select:
+        """The weekly hotspot test's input: orders by street, level-1 category and ISO week
+        (the week's Monday), over the tested week and its baseline weeks. Orders without a
+        street or a category are not in any cell."""
+        c, p, gp, key = _category_key(1)
+        week = local_week(Order.received_at, self.dialect)
+        counts = (
+            select(
+                Order.street_id.label("street_id"),
+                key.label("category_id"),
+                week.label("week"),
+                func.count().label("received"),
+            )
+            .select_from(Order)
+            .join(c, c.id == Order.category_id)
+            .outerjoin(p, p.id == c.parent_id)
+            .outerjoin(gp, gp.id == p.parent_id)
+            .where(in_span(span), Order.street_id.is_not(None))
+            .group_by(Order.street_id, key, week)
+            .subquery("street_category_weeks")
+        )
+        cat = aliased(Category, name="cat")
+        return (
+            select(
+                District.code.label("district_code"),
+                District.name.label("district_name"),
+                Street.code.label("street_code"),
+                Street.name.label("street_name"),
+                cat.code.label("category_code"),
+                cat.name.label("category_name"),
+                counts.c.week,
+                counts.c.received,
+            )
+            .select_from(counts)
+            .join(Street, Street.id == counts.c.street_id)
+            .join(District, District.id == Street.district_id)
+            .join(cat, cat.id == counts.c.category_id)
+            .order_by(Street.code, cat.code, counts.c.week)
+        )
+
+    def open311_cells(self, span: Span, threshold: int) -> Select:
+        """Open data cells (level-3 category × street × ISO week) with at least
+        ``threshold`` orders: only orders in these cells are published through Open311."""
+        week = local_week(Order.received_at, self.dialect)
+        return (
+            select(
+                Order.category_id.label("category_id"),
+                Order.street_id.label("street_id"),
+                week.label("week"),
+                func.count().label("received"),
+            )
+            .where(in_span(span), Order.street_id.is_not(None), Order.category_id.is_not(None))
+            .group_by(Order.category_id, Order.street_id, week)
+            .having(func.count() >= threshold)
+        )
+
     # -- places ---------------------------------------------------------------------------
     def by_district(self, span: Span) -> Select:
         return (
@@ -175,6 +268,16 @@ class Queries:
             .join(District, District.id == Order.district_id)
             .group_by(District.id, District.code, District.name)
             .order_by(District.code)
+        )
+
+    def district_months(self, span: Span) -> Select:
+        """Each district's volume and rate sums, month by month (the district pages' series)."""
+        month = local_month(Order.received_at, self.dialect)
+        return (
+            self._facts_query(span, District.code, District.name, month.label("month"))
+            .join(District, District.id == Order.district_id)
+            .group_by(District.code, District.name, month)
+            .order_by(District.code, month)
         )
 
     def district_received(self, span: Span) -> Select:
@@ -210,7 +313,7 @@ class Queries:
         return (
             self._facts_query(span, Unit.kind.label("unit_kind"))
             .outerjoin(Unit, Unit.id == Order.lead_unit_id)
-            .where(Order.dispatched_at.is_not(None))
+            .where(scoring.dispatched())
             .group_by(Unit.kind)
         )
 
@@ -222,14 +325,16 @@ class Queries:
                 span,
                 month.label("month"),
                 Unit.code.label("unit_code"),
+                Street.code.label("street_code"),
                 Street.name.label("street_name"),
+                District.code.label("district_code"),
                 District.name.label("district_name"),
             )
             .join(Unit, Unit.id == Order.lead_unit_id)
             .outerjoin(Street, Street.id == Unit.street_id)
             .outerjoin(District, District.id == Unit.district_id)
-            .where(Unit.kind == UnitKind.STREET, Order.dispatched_at.is_not(None))
-            .group_by(month, Unit.code, Street.name, District.name)
+            .where(Unit.kind == UnitKind.STREET, scoring.dispatched())
+            .group_by(month, Unit.code, Street.code, Street.name, District.code, District.name)
             .order_by(month, Unit.code)
         )
 
@@ -240,6 +345,7 @@ class Queries:
         """Every query of one report, by name. A monthly report's trend is its daily table."""
         s = self.settings
         statements = {
+            "data_start": self.data_start(),
             "totals": self.totals(span),
             "totals_compare": self.totals(compare),
             "daily": self.by_day(span),
@@ -252,7 +358,34 @@ class Queries:
             "streets": self.by_street(span),
             "unit_kinds": self.by_unit_kind(span),
             "street_units": self.street_units_by_month(ranking),
+            "district_categories": self.district_categories(span),
         }
         if yearly:
             statements["monthly"] = self.by_month(span)
+            statements["district_months"] = self.district_months(span)
         return statements
+
+    def weekly_statements(self, span: Span, compare: Span, baseline: Span) -> dict[str, Select]:
+        """Every query of one weekly analysis (周分析), by name."""
+        return {
+            "data_start": self.data_start(),
+            "totals": self.totals(span),
+            "totals_compare": self.totals(compare),
+            "daily": self.by_day(span),
+            "districts": self.by_district(span),
+            "districts_compare": self.district_received(compare),
+            "categories_l1": self.categories(1, span, compare, self.settings.top_l1),
+            "cells": self.street_categories_by_week(baseline),
+        }
+
+
+def _category_key(level: int):
+    """The category joins of an order and the id of its level-1 or level-3 class."""
+    c = aliased(Category, name="c")
+    p = aliased(Category, name="p")
+    gp = aliased(Category, name="gp")
+    if level == 1:
+        key = case((c.level == 1, c.id), (p.level == 1, p.id), else_=gp.id)
+    else:
+        key = case((c.level == 3, c.id))
+    return c, p, gp, key

@@ -2,7 +2,11 @@
 
 Input rows are the street offices' monthly sums from ``Queries.street_units_by_month``; the
 rules are ``RANKING_RULES`` (see ``settings``). A street is ranked in a month when its
-composite score can be shown (enough dispatched and rated orders); equal scores share a rank.
+composite score can be shown (enough dispatched and rated orders) and at least
+``REPORT_RANKING_MIN_RATED`` (30) of its orders were rated that month: a score over a handful
+of ratings says little, and one quick fix must not top the list (FixMyStreet issues #1630 and
+#1957). A street with a score but fewer ratings is listed as 样本不足 (too few rated), apart
+from privacy suppression. Equal scores share a rank.
 Bands are ``max(1, round(N × share))`` places of the N ranked (by rank, so tied streets
 share a class), and are assigned in this order, each street getting the first class that
 applies:
@@ -27,6 +31,7 @@ from hotline.reports.sqlfuncs import bucket_key
 
 ADVANCED, IMPROVING, RECTIFY, GOVERNANCE = "先进类", "进步类", "整改类", "治理类"
 CLASSES = (ADVANCED, IMPROVING, RECTIFY, GOVERNANCE)
+TOO_FEW = "样本不足"
 
 
 @dataclass
@@ -35,6 +40,9 @@ class StreetMonth:
     street: str
     district: str
     rates: Rates
+    street_code: str | None = None
+    district_code: str | None = None
+    too_few: bool = False  # a score, but fewer rated orders than the ranking needs
     rank: int | None = None
     klass: str | None = None
     previous_rank: int | None = None
@@ -58,7 +66,14 @@ def street_months(settings: ReportSettings, rows) -> dict[str, list[StreetMonth]
             sat_sum=r.sat_sum,
         )
         out.setdefault(bucket_key(r.month, 7), []).append(
-            StreetMonth(r.unit_code, r.street_name or r.unit_code, r.district_name or "", rates)
+            StreetMonth(
+                r.unit_code,
+                r.street_name or r.unit_code,
+                r.district_name or "",
+                rates,
+                street_code=r.street_code,
+                district_code=r.district_code,
+            )
         )
     return out
 
@@ -68,8 +83,10 @@ def rank_month(
 ) -> list[StreetMonth]:
     """Rank one month's streets and give them their classes; returns ranked ones first."""
     rules = settings.ranking
+    for s in streets:
+        s.too_few = s.rates.composite is None or s.rates.rated < settings.ranking_min_rated
     ranked = sorted(
-        (s for s in streets if s.rates.composite is not None),
+        (s for s in streets if not s.too_few),
         key=lambda s: (-s.rates.composite, s.unit_code),
     )
     for s in ranked:

@@ -33,58 +33,82 @@ from sqlalchemy import (
     select,
 )
 
-from hotline.models.enums import RatingSource, Resolution, Satisfaction
+from hotline.models.enums import OrderStatus, RatingSource, Resolution, Satisfaction
 from hotline.models.orders import Order, Rating
 from hotline.reports.settings import ReportSettings
 from hotline.reports.sqlfuncs import within_seconds
 
 RATE_KEYS = ("response", "resolution", "satisfaction")
 RATE_LABELS = {"response": "响应率", "resolution": "解决率", "satisfaction": "满意率"}
+SCORE_DECIMALS = 6  # verdict scores (``RATE_SCORES``) have at most this many decimals
+
+
+def dispatched():
+    """SQL condition: an order dispatched to a unit and not withdrawn by its requester.
+    A withdrawn order (撤回件, ended before any unit accepted it) counts in the intake
+    volume only, never in a rate's denominator."""
+    return and_(Order.dispatched_at.is_not(None), Order.status != OrderStatus.WITHDRAWN)
+
+
+def withdrawn():
+    """SQL condition: the requester withdrew the order."""
+    return Order.status == OrderStatus.WITHDRAWN
 
 
 def responded_in_time(window_hours: int, dialect: str):
     """SQL condition: a dispatched order whose requester was contacted in time."""
     return and_(
-        Order.dispatched_at.is_not(None),
+        dispatched(),
         Order.contacted_at.is_not(None),
         Order.contacted_at <= Order.deadline_at,
         within_seconds(Order.dispatched_at, Order.contacted_at, window_hours * 3600, dialect),
     )
 
 
-def rated_orders(settings: ReportSettings, order_filter) -> Select:
-    """Per order: how many completion rounds were rated and the summed verdict scores.
-
-    Two GROUP BYs: first (order, round) picking the citizen's rating over the follow-up,
-    then per order. ``order_filter`` limits the ratings to the report's orders.
-    """
-    res_scores = settings.scores["resolution"]
-    sat_scores = settings.scores["satisfaction"]
-    res = case({Resolution(k): float(v) for k, v in res_scores.items()}, value=Rating.resolution)
-    sat = case(
-        {Satisfaction(k): float(v) for k, v in sat_scores.items()}, value=Rating.satisfaction
-    )
+def picked_verdicts(order_filter) -> Select:
+    """Per rated (order, round): the verdict that counts, i.e. the citizen's own rating if
+    there is one, else the hotline's follow-up (each at most once per round, by the
+    ratings' unique key). ``order_filter`` limits the ratings to some orders."""
     citizen = Rating.source == RatingSource.CITIZEN
     follow_up = Rating.source == RatingSource.FOLLOW_UP
 
-    def pick(score):
-        return func.coalesce(func.max(case((citizen, score))), func.max(case((follow_up, score))))
+    def pick(verdict):
+        return func.coalesce(
+            func.max(case((citizen, verdict))), func.max(case((follow_up, verdict)))
+        )
 
-    per_round = (
+    return (
         select(
             Rating.order_id.label("order_id"),
-            pick(res).label("res"),
-            pick(sat).label("sat"),
+            pick(Rating.resolution).label("resolution"),
+            pick(Rating.satisfaction).label("satisfaction"),
         )
         .where(Rating.order_id.in_(select(Order.id).where(order_filter)))
         .group_by(Rating.order_id, Rating.round)
-        .subquery("rating_rounds")
+    )
+
+
+def rated_orders(settings: ReportSettings, order_filter) -> Select:
+    """Per order: how many completion rounds were rated and the summed verdict scores.
+
+    Two GROUP BYs: first (order, round) picking the verdict that counts
+    (``picked_verdicts``), then per order.
+    """
+    res_scores = settings.scores["resolution"]
+    sat_scores = settings.scores["satisfaction"]
+    per_round = picked_verdicts(order_filter).subquery("rating_rounds")
+    res = case(
+        {Resolution(k): float(v) for k, v in res_scores.items()}, value=per_round.c.resolution
+    )
+    sat = case(
+        {Satisfaction(k): float(v) for k, v in sat_scores.items()},
+        value=per_round.c.satisfaction,
     )
     return select(
         per_round.c.order_id,
         func.count().label("rated"),
-        func.sum(per_round.c.res).label("res_sum"),
-        func.sum(per_round.c.sat).label("sat_sum"),
+        func.sum(res).label("res_sum"),
+        func.sum(sat).label("sat_sum"),
     ).group_by(per_round.c.order_id)
 
 
@@ -135,10 +159,14 @@ def compute_rates(
 ) -> Rates:
     enough_dispatched = dispatched >= settings.min_rated
     enough_rated = rated >= settings.min_rated
+    # A sum of scores is exact at the scores' precision: rounding it there drops the noise
+    # of floating-point addition, so the same verdicts give the same rate whichever way
+    # they were summed (per order from the ratings, or as verdict counts in the rollups).
+    res_sum, sat_sum = round(float(res_sum), SCORE_DECIMALS), round(float(sat_sum), SCORE_DECIMALS)
     fractions = {
         "response": responded / dispatched if enough_dispatched else None,
-        "resolution": float(res_sum) / rated if enough_rated else None,
-        "satisfaction": float(sat_sum) / rated if enough_rated else None,
+        "resolution": res_sum / rated if enough_rated else None,
+        "satisfaction": sat_sum / rated if enough_rated else None,
     }
     composite = None
     if all(v is not None for v in fractions.values()):

@@ -24,6 +24,9 @@ class ReportSettings:
     response_window_hours: int
     top_l1: int
     top_l3: int
+    ranking_min_rated: int = 30
+    district_top: int = 10
+    hotspots: dict | None = None
 
     @classmethod
     def current(cls) -> ReportSettings:
@@ -40,6 +43,9 @@ class ReportSettings:
             response_window_hours=int(cfg["RESPONSE_WINDOW_HOURS"]),
             top_l1=int(cfg["REPORT_TOP_CATEGORIES_L1"]),
             top_l3=int(cfg["REPORT_TOP_CATEGORIES_L3"]),
+            ranking_min_rated=int(cfg["REPORT_RANKING_MIN_RATED"]),
+            district_top=int(cfg["REPORT_DISTRICT_TOP_CATEGORIES"]),
+            hotspots=dict(cfg["REPORT_HOTSPOTS"]),
         )
 
     def snapshot(self) -> dict:
@@ -50,6 +56,7 @@ class ReportSettings:
             "min_rated": self.min_rated,
             "small_cell": self.small_cell,
             "ranking_rules": self.ranking,
+            "ranking_min_rated": self.ranking_min_rated,
             "response_window_hours": self.response_window_hours,
             "local_utc_offset_hours": LOCAL_OFFSET_HOURS,
         }

@@ -34,6 +34,14 @@ def local_month(col, dialect: str) -> ColumnElement:
     return func.strftime("%Y-%m", col, _SQLITE_OFFSET)
 
 
+def local_week(col, dialect: str) -> ColumnElement:
+    """The Monday (Beijing date) of the ISO week a timestamp falls in."""
+    if dialect == "postgresql":
+        return cast(func.date_trunc("week", _pg_local(col)), Date)
+    # 'weekday 0' moves to the next Sunday (or stays on one); six days back is its Monday.
+    return func.date(col, _SQLITE_OFFSET, "weekday 0", "-6 days")
+
+
 def bucket_key(value, length: int) -> str:
     """'YYYY-MM-DD' (length 10) or 'YYYY-MM' (length 7) from a date or from text."""
     text = value.isoformat() if hasattr(value, "isoformat") else str(value)

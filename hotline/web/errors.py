@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import time
 
-from flask import Flask, jsonify, make_response, render_template, request
+from flask import Flask, current_app, jsonify, make_response, render_template, request
 from flask_limiter import RateLimitExceeded
 from jinja2 import TemplateNotFound
 from marshmallow import ValidationError
@@ -40,24 +40,40 @@ def error_body(status: int, code: str, message: str, details: dict | None = None
     return jsonify({"error": {"code": code, "message": message, "details": details or {}}}), status
 
 
-def error_page(status: int, message: str):
+def error_page(status: int, message: str, retry_after: str | None = None):
     template = next(
         (name for prefix, name in _PAGE_TEMPLATES if request.path.startswith(prefix)),
         "error.html",
     )
+    context = {"code": status, "message": message, "retry_after": retry_after}
     try:
-        body = render_template(template, code=status, message=message)
+        body = render_template(template, **context)
     except TemplateNotFound:
-        body = render_template("error.html", code=status, message=message)
+        body = render_template("error.html", **context)
     return body, status
+
+
+def register_format(app: Flask, prefix: str, render) -> None:
+    """Let a front door answer errors under ``prefix`` in a shape of its own (Open311's error
+    list): ``render(status, code, message, details)`` returns a response."""
+    app.extensions.setdefault("error_formats", []).append((prefix, render))
+
+
+def _own_format(status: int, code: str, message: str, details: dict | None):
+    for prefix, render in current_app.extensions.get("error_formats", ()):
+        if request.path.startswith(prefix):
+            return render(status, code, message, details or {})
+    return None
 
 
 def answer(status: int, code: str, message: str, details: dict | None = None, headers=None):
     """The error in the caller's language: JSON on the APIs, a page otherwise."""
-    if is_api_request():
+    if (own := _own_format(status, code, message, details)) is not None:
+        response = own
+    elif is_api_request():
         response = error_body(status, code, message, details)[0]
     else:
-        response = make_response(*error_page(status, message))
+        response = make_response(*error_page(status, message, (headers or {}).get("Retry-After")))
     response.status_code = status
     for name, value in (headers or {}).items():
         response.headers[name] = value
@@ -93,6 +109,8 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(ValidationError)
     def _validation_error(exc: ValidationError):
         messages = exc.messages if isinstance(exc.messages, dict) else {"_schema": exc.messages}
+        if (own := _own_format(400, "invalid", "请求参数有误", {"fields": messages})) is not None:
+            return own
         if is_api_request():
             return error_body(422, "invalid", "提交的内容有误，请检查后重试", {"fields": messages})
         return answer(400, "invalid", "提交的内容有误，请检查后重试")

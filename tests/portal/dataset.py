@@ -21,6 +21,7 @@ from hotline.models.enums import TimeLimit, UnitKind
 from hotline.models.orders import Order, Rating
 from hotline.models.places import District, Street
 from hotline.models.units import Unit
+from hotline.reports import rollups
 
 BEIJING = ZoneInfo("Asia/Shanghai")
 YEAR = 2025
@@ -196,9 +197,10 @@ def _sat(rng):
     return rng.choice(["satisfied", "satisfied", "satisfied", "basically", "dissatisfied"])
 
 
-def insert_specs(specs: list[Spec], places: dict) -> None:
+def insert_specs(specs: list[Spec], places: dict, first: int = 1) -> None:
+    """Insert the orders (numbered from ``first``: a second batch starts after the first)."""
     rows = []
-    for i, s in enumerate(specs, start=1):
+    for i, s in enumerate(specs, start=first):
         rows.append(
             {
                 "uuid": f"00000000-0000-4000-8000-{i:012d}",
@@ -225,7 +227,7 @@ def insert_specs(specs: list[Spec], places: dict) -> None:
     db.session.execute(insert(Order), rows)
     ids = dict(db.session.execute(select(Order.order_no, Order.id)).all())
     ratings = []
-    for i, s in enumerate(specs, start=1):
+    for i, s in enumerate(specs, start=first):
         for n, (rnd, source, res, sat) in enumerate(s.ratings):
             ratings.append(
                 {
@@ -241,6 +243,7 @@ def insert_specs(specs: list[Spec], places: dict) -> None:
             )
     if ratings:
         db.session.execute(insert(Rating), ratings)
+    rollups.rebuild(db.session)  # bulk inserts bypass the session hook that keeps rollups
     db.session.commit()
 
 

@@ -140,6 +140,8 @@ def test_comparison_table_is_the_previous_year(year, reports_world):
         "start": "2024-01-01",
         "end": "2024-12-31",
         "days": 366,
+        "available": True,  # the data begin in January 2024: a full year to compare with
+        "note": None,
     }
     rows = rows_by(snap["tables"]["comparison"], "indicator")
     previous = len(dataset.in_year(reports_world.specs, dataset.YEAR - 1))
@@ -150,7 +152,8 @@ def test_comparison_table_is_the_previous_year(year, reports_world):
     assert rows["响应率（%）"]["change_unit"] == "个百分点"
 
 
-def test_monthly_report_and_street_ranking(reports_world):
+def test_monthly_report_and_street_ranking(reports_world, app):
+    app.config["REPORT_RANKING_MIN_RATED"] = 10  # the dataset's streets are small
     snap = build_snapshot(Period.parse("2025-06"))
     june = [
         s
@@ -182,6 +185,38 @@ def test_monthly_report_and_street_ranking(reports_world):
     assert ranked[0]["class"] == "先进类"
     assert ranked[-1]["class"] == "治理类"
     assert "dispatched" not in ranking[0]  # no counts below district level in the ranking
+    assert "rated" not in ranking[0]
+    assert ranking[0]["street_code"] == "110105001" or ranking[0]["street_code"].isdigit()
+    assert all(r["district_code"] in {"110105", "110108", "110119"} for r in ranking)
+
+
+def test_streets_with_fewer_rated_orders_than_the_minimum_are_not_ranked(reports_world):
+    """Default minimum: 30 rated orders a month. Streets with a composite score over fewer
+    ratings show 样本不足, get no rank and no class, and do not push others down."""
+    snap = build_snapshot(Period.parse("2025-06"))
+    assert snap["rules"]["ranking_min_rated"] == 30
+    streets = reports_world.places["streets"]
+    june = [
+        s
+        for s in reports_world.specs
+        if dataset.local_date(s.received_at).strftime("%Y-%m") == "2025-06"
+    ]
+    rows = snap["tables"]["ranking"]["rows"]
+    assert rows
+    for row in rows:
+        key = next(k for k, s in streets.items() if s.name == row["street"])
+        group = [s for s in june if s.dispatched_at and s.lead_unit == key]
+        expected = dataset.expected_rates(group)
+        if expected["composite"] is not None and expected["rated"] >= 30:
+            assert row["rank"] is not None, row["street"]
+            assert row["remark"] is None
+        elif expected["composite"] is not None:
+            assert (row["rank"], row["class"], row["remark"]) == (None, None, "样本不足")
+        else:
+            assert (row["rank"], row["remark"]) == (None, None)
+    assert [r["rank"] for r in rows if r["rank"] is not None] == [1]
+    assert sum(1 for r in rows if r["remark"] == "样本不足") >= 2
+    assert "评价不少于30件" in snap["tables"]["ranking"]["note"]
 
 
 def test_a_year_still_running_is_cut_at_the_start_of_today(reports_world):

@@ -136,7 +136,9 @@ def test_json_download_is_the_hashed_bytes_with_a_data_dictionary(client, publis
     assert resp.headers["X-Content-SHA256"] == edition.sha256
     data = json.loads(resp.data)
     assert data["dictionary"]["<10"].startswith("区级以下")
-    column = data["tables"]["districts"]["columns"][5]
+    columns = data["tables"]["districts"]["columns"]
+    assert columns[1]["key"] == "district_code"  # downloads carry the codes
+    column = columns[6]
     assert column == {
         "key": "response_rate",
         "label": "响应率（%）",
@@ -283,3 +285,38 @@ def test_no_micro_cache_when_the_cache_time_is_zero(make_app, publish):
         client = app.test_client()
         for _ in range(2):
             assert "X-Request-Id" in client.get("/reports/2025/v1").headers
+
+
+@pytest.mark.parametrize("path", ["/reports/2025", "/reports/nope/deeper", "/reports/2025-06/v9"])
+def test_unknown_portal_paths_get_a_chinese_page(client, publish, path):
+    publish("2025-06")
+    resp = client.get(path)
+    assert resp.status_code == 404
+    html = resp.get_data(as_text=True)
+    assert "没有找到这个页面" in html
+    assert "Not Found" not in html
+    assert 'href="/reports/"' in html
+    assert 'href="/reports/calendar"' in html
+    assert 'class="portal"' in html  # the portal's own look
+
+
+def test_wide_tables_are_focusable_labelled_scroll_regions(client, publish):
+    publish("2025")
+    html = client.get("/reports/2025").get_data(as_text=True)
+    regions = re.findall(r'<div class="table-wrap[^"]*"([^>]*)>', html)
+    assert regions
+    for attrs in regions:
+        assert 'tabindex="0"' in attrs
+        assert 'role="region"' in attrs
+        label = re.search(r'aria-labelledby="([^"]+)"', attrs)[1]
+        assert f'id="{label}"' in html
+    wide = re.search(
+        r'<div class="table-wrap wide"[^>]*aria-labelledby="cap-districts"[^>]*>', html
+    )
+    assert wide is not None
+    assert 'aria-describedby="hint-districts"' in wide[0]
+    assert "表格较宽：可左右滚动查看全部 13 列" in html
+    # Codes are in the downloads, not on the page; district names link to their pages.
+    table = html.split('id="table-districts"')[1].split("</table>")[0]
+    assert "区划代码" not in table
+    assert '<a href="/reports/districts/110108">海淀区</a>' in table

@@ -113,7 +113,8 @@ def test_preview_links_expire(make_app, reports_world):
 
     draft = editions.build_draft(Period.parse("2025"))
     editions.db.session.commit()
-    token = editions.preview_token(draft)
+    token = editions.preview_token(draft, reports_world.world.users["publisher"].id)
+    editions.db.session.commit()  # giving the link is recorded in the caller's transaction
     assert reports_world  # the same database, another app whose links last no time
     expired = make_app(REPORT_PREVIEW_TTL_SECONDS=-1)
     with expired.app_context():

@@ -102,7 +102,13 @@ def test_a_district_too_small_to_protect_lists_no_streets(reports_world):
     district = next(r for r in snap["tables"]["districts"]["rows"] if r["district"] == "延庆区")
     assert district["received"] < 10
     assert rows == [
-        {"district": "延庆区", "street": "（本期该区受理量过少，不公布街道明细）", "received": None}
+        {
+            "district": "延庆区",
+            "district_code": "110119",
+            "street": "（本期该区受理量过少，不公布街道明细）",
+            "street_code": None,
+            "received": None,
+        }
     ]
 
 
