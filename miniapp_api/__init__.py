@@ -6,7 +6,15 @@ from flask import Blueprint, Flask
 bp = Blueprint("miniapp_api", __name__, url_prefix="/api/v1")
 h5 = Blueprint("h5", __name__, url_prefix="/m")
 
-from miniapp_api import h5_views, views, views_meta  # noqa: E402,F401
+from miniapp_api import (  # noqa: E402,F401
+    h5_views,
+    views,
+    views_actions,
+    views_me,
+    views_messages,
+    views_meta,
+    views_wechat,
+)
 
 
 def init_app(app: Flask) -> None:

@@ -3,7 +3,9 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
+from urllib.parse import urlencode
 
 METHOD_ORDER = ("get", "post", "put", "patch", "delete")
 
@@ -35,6 +37,8 @@ class Operation:
     params: list[Row]
     body: Row | None
     responses: list[Response]
+    request_example: str = ""  # an HTTP request, as sent
+    response_example: str = ""  # the success answer, as received
 
     @property
     def anchor(self) -> str:
@@ -108,6 +112,60 @@ def _schema_row(content: dict | None) -> Row | None:
     return Row(media, text, True, "", ref)
 
 
+def _json(value) -> str:
+    return json.dumps(value, ensure_ascii=False, indent=2)
+
+
+def request_example(method: str, path: str, op: dict) -> str:
+    """The operation's example request as text: request line, headers, body."""
+    params = op.get("parameters", [])
+    for p in params:
+        if p["in"] == "path" and "example" in p:
+            path = path.replace("{" + p["name"] + "}", str(p["example"]))
+    query = [
+        (p["name"], v)
+        for p in params
+        if p["in"] == "query" and "example" in p
+        for v in (p["example"] if isinstance(p["example"], list) else [p["example"]])
+    ]
+    if query:
+        path += "?" + urlencode(
+            [(k, str(v).lower() if isinstance(v, bool) else v) for k, v in query]
+        )
+    lines = [f"{method.upper()} {path}"]
+    if op.get("security"):
+        lines.append("Authorization: Bearer <登录令牌>")
+    content = (op.get("requestBody") or {}).get("content", {})
+    for media, body in content.items():
+        if media == "multipart/form-data":
+            lines.append("Content-Type: multipart/form-data; boundary=<分隔符>")
+            names = "、".join(body.get("example", {})) or "文件"
+            lines += ["", f"（表单字段：{names}；照片为文件内容）"]
+        else:
+            lines += [f"Content-Type: {media}", "", _json(body.get("example", {}))]
+        break
+    return "\n".join(lines)
+
+
+def response_example(op: dict) -> str:
+    """The first success response as text: status line, content type, body."""
+    for status, resp in op["responses"].items():
+        if not status.startswith("2"):
+            continue
+        if status == "204" or not resp.get("content"):
+            return f"HTTP/1.1 {status}（无内容）"
+        media, body = next(iter(resp["content"].items()))
+        head = f"HTTP/1.1 {status}\nContent-Type: {media}\n\n"
+        if "example" in body:
+            return head + _json(body["example"])
+        if media.startswith("image/"):
+            return head + "（照片的二进制内容）"
+        if media == "text/html":
+            return head + "（HTML 网页）"
+        return head + "（JSON 文档）"
+    return ""
+
+
 def page_model(spec: dict) -> Page:
     components = spec.get("components", {})
     shared = components.get("responses", {})
@@ -156,6 +214,8 @@ def page_model(spec: dict) -> Page:
                 params,
                 body,
                 responses,
+                request_example(method, path, op),
+                response_example(op),
             )
             tags.setdefault((op.get("tags") or ["其他"])[0], []).append(operation)
     schemas = [

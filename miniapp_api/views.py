@@ -12,7 +12,12 @@ from hotline.schemas import json_body
 from hotline.services.citizen import auth as citizen_auth
 from hotline.services.citizen import orders as citizen_orders
 from hotline.services.citizen import view as citizen_view
-from hotline.web.auth import citizen_required
+from hotline.services.notifications import follows
+from hotline.web.auth import (
+    citizen_required,
+    citizen_required_revocation_in_query,
+    revocation_read,
+)
 from miniapp_api import bp, detail_cache, sms
 from miniapp_api import schemas as s
 from miniapp_api.limits import limit
@@ -38,7 +43,11 @@ def _detail(order, status: int = 200):
     tag=AUTH,
     body=s.SmsCodeIn,
     out=s.SmsCodeOut,
-    errors=(503,),
+    errors={
+        400: "请求体不是有效的 JSON 或嵌套过深",
+        422: "手机号不是 11 位中国大陆手机号（details.fields.phone）",
+        503: "短信发送失败（sms_unavailable），请稍后再试",
+    },
     description="6 位数字，5 分钟内有效，最多尝试 5 次；重新获取后旧验证码作废。"
     "开发模式下响应含 dev_code，生产环境从不返回。",
 )
@@ -64,7 +73,11 @@ def request_sms_code():
     status=201,
     body=s.TokenIn,
     out=s.TokenOut,
-    errors=(403,),
+    errors={
+        400: "验证码错误或已过期（sms_code_wrong）；请求体不是有效的 JSON",
+        403: "验证码错误次数过多，已锁定（sms_code_locked），请重新获取验证码",
+        422: "手机号或验证码格式不正确（验证码为 6 位数字）",
+    },
     description="验证成功返回带有效期的令牌，请在 Authorization: Bearer 头中携带。",
 )
 @limit("login_client")
@@ -104,7 +117,14 @@ def me():
 
 # -- my orders ----------------------------------------------------------------------------
 @bp.get("/orders")
-@doc("我的工单", tag=ORDERS, query=s.MyOrdersIn, out=s.OrderPageOut, auth=True)
+@doc(
+    "我的工单",
+    tag=ORDERS,
+    query=s.MyOrdersIn,
+    out=s.OrderPageOut,
+    auth=True,
+    errors={422: "status 不是有效的工单状态，或 page、per_page 超出范围"},
+)
 @limit("read_phone")
 @citizen_required
 def my_orders():
@@ -114,7 +134,7 @@ def my_orders():
     data = s.load(s.MyOrdersIn, args)
     flt = citizen_orders.MyOrdersFilter(data["status"], data["page"], data["per_page"])
     rows, total = citizen_orders.my_orders(g.citizen.phone_bidx, flt)
-    items = citizen_view.summaries(rows)
+    items = follows.mark_following(citizen_view.summaries(rows), g.citizen.phone_bidx)
     page = {"items": items, "page": flt.page, "per_page": flt.per_page, "total": total}
     return jsonify(s.dump(s.OrderPageOut, page))
 
@@ -125,15 +145,20 @@ def my_orders():
     tag=ORDERS,
     out=s.OrderDetailOut,
     auth=True,
-    errors=(404,),
+    errors={404: "工单不存在，或不属于当前手机号（order_not_found，两种情况答复相同）"},
     description="办理时间线、承办单位与承办人、延期与退单、办理时限与剩余时间。"
     "个人信息一律脱敏；不属于本人的工单返回 404。",
 )
 @limit("read_phone")
-@citizen_required
+@citizen_required_revocation_in_query
 def order_detail(order_no: str):
-    head = citizen_orders.own_order_head(g.citizen.phone_bidx, order_no)
-    return jsonify(detail_cache.detail_body(head, citizen_orders.order_by_id))
+    # One round trip: ownership (or following), the version, and whether the token was
+    # revoked; the rendered view is reused while the version stays.
+    citizen = g.citizen
+    head = citizen_orders.own_order_head(citizen.phone_bidx, order_no, citizen.token_id)
+    revocation_read(head.revoked)
+    body = detail_cache.detail_body(head, citizen_orders.order_by_id)
+    return jsonify(follows.follower_view(body) if head.following else body)
 
 
 @bp.post("/orders/<order_no>/rating")
@@ -144,7 +169,13 @@ def order_detail(order_no: str):
     body=s.RatingIn,
     out=s.OrderDetailOut,
     auth=True,
-    errors=(404, 409),
+    errors={
+        404: "工单不存在，或不属于当前手机号（order_not_found）",
+        409: "工单尚未办结、本次办结已评价过（already_rated）、已超过评价期限"
+        "（rating_window_closed）、已申请过重新办理（reopen_used），或您只是关注该工单"
+        "（follower_cannot_rate）",
+        422: "resolution、satisfaction 不是可选值，或评价内容超过 500 字",
+    },
     description="每次办结可评价一次，须在办结后规定天数内（默认 7 天）。"
     "“未解决”且“不满意”时可申请重新办理，每个工单仅一次。评价内容公开前去除个人信息。",
 )
@@ -172,6 +203,10 @@ def rate_order(order_no: str):
     body=s.SubmitIn,
     out=s.SubmitOut,
     auth=True,
+    errors={
+        422: "必填项缺失、诉求内容不足 5 字或超过 1000 字、诉求类型不是可选值，"
+        "或所选分类、区、街道乡镇、社区不存在（details.fields 逐项说明）",
+    },
     description="新工单返回 201 与工单编号、查询码；与近期相同诉求重复时并入原工单，"
     "返回 200 且 merged 为 true。",
     also={200: "与近期相同诉求重复，已并入原工单（merged 为 true，无查询码）"},
@@ -192,7 +227,10 @@ def submit_order():
     tag="查询",
     body=s.LookupIn,
     out=s.OrderDetailOut,
-    errors=(404,),
+    errors={
+        404: "工单编号与查询码不匹配，或工单不存在（order_not_found，两种情况答复完全相同）",
+        422: "工单编号格式不正确，或查询码不是 8 位数字",
+    },
     description="无需登录。编号不存在与查询码错误的答复完全相同；"
     "按工单编号和客户端地址分别限制次数。",
 )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import current_app, jsonify, render_template, request
+from flask import current_app, jsonify, make_response, render_template, request
 
 from hotline.models.enums import (
     KIND_LABELS,
@@ -11,6 +11,7 @@ from hotline.models.enums import (
     STATUS_LABELS,
 )
 from hotline.services.citizen import reference as citizen_reference
+from hotline.web.errors import register_format
 from miniapp_api import bp
 from miniapp_api import schemas as s
 from miniapp_api.limits import limit
@@ -18,6 +19,7 @@ from miniapp_api.openapi import build_spec, doc
 from miniapp_api.reference import page_model
 
 REFERENCE, DOCS = "基础数据", "文档"
+DOCS_PATH = "/docs"
 
 
 def _spec() -> dict:
@@ -55,7 +57,16 @@ def districts():
 
 
 @bp.get("/places/streets")
-@doc("某区的街道乡镇", tag=REFERENCE, query=s.ParentIn, out=s.PlaceListOut, errors=(404,))
+@doc(
+    "某区的街道乡镇",
+    tag=REFERENCE,
+    query=s.ParentIn,
+    out=s.PlaceListOut,
+    errors={
+        404: "区编码不存在（parent_not_found）",
+        422: "缺少上级编码 parent，或编码超过 16 个字符",
+    },
+)
 @limit("reference_client")
 def streets():
     items = citizen_reference.streets(_query(s.ParentIn)["parent"])
@@ -63,7 +74,16 @@ def streets():
 
 
 @bp.get("/places/communities")
-@doc("某街道乡镇的社区村", tag=REFERENCE, query=s.ParentIn, out=s.PlaceListOut, errors=(404,))
+@doc(
+    "某街道乡镇的社区村",
+    tag=REFERENCE,
+    query=s.ParentIn,
+    out=s.PlaceListOut,
+    errors={
+        404: "街道乡镇编码不存在（parent_not_found）",
+        422: "缺少上级编码 parent，或编码超过 16 个字符",
+    },
+)
 @limit("reference_client")
 def communities():
     items = citizen_reference.communities(_query(s.ParentIn)["parent"])
@@ -72,7 +92,14 @@ def communities():
 
 @bp.get("/categories")
 @doc(
-    "诉求分类（逐级）", tag=REFERENCE, query=s.CategoryQueryIn, out=s.CategoryListOut, errors=(404,)
+    "诉求分类（逐级）",
+    tag=REFERENCE,
+    query=s.CategoryQueryIn,
+    out=s.CategoryListOut,
+    errors={
+        404: "上级分类编码不存在（parent_not_found）",
+        422: "上级分类编码超过 16 个字符",
+    },
 )
 @limit("reference_client")
 def categories():
@@ -87,8 +114,29 @@ def openapi_json():
     return jsonify(_spec())
 
 
-@bp.get("/docs")
-@doc("接口参考（HTML）", tag=DOCS, content_type="text/html")
+@bp.get(DOCS_PATH)
+@doc(
+    "接口参考（HTML）",
+    tag=DOCS,
+    content_type="text/html",
+    description="供人阅读的网页；出错时（如 429）也返回中文网页，而不是 JSON。",
+)
 @limit("docs_client")
 def api_docs():
     return render_template("api-docs.html", page=page_model(_spec()))
+
+
+def _page_error(status: int, code: str, message: str, details: dict):
+    """The reference page is read by people: its own errors are a Chinese page, not JSON
+    (any other path under the prefix answers JSON as usual)."""
+    if request.path.rstrip("/") != bp.url_prefix + DOCS_PATH:
+        return None
+    body = render_template(
+        "error.html", code=status, message=message, retry_after=details.get("retry_after")
+    )
+    return make_response(body, status)
+
+
+@bp.record_once
+def _docs_errors_as_pages(state) -> None:
+    register_format(state.app, bp.url_prefix + DOCS_PATH, _page_error)

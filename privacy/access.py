@@ -61,6 +61,7 @@ def _log(
     ring: KeyRing,
     ctx: AccessContext,
     opened: Sequence[tuple[object, dict[str, str | None]]],
+    action: str = accesslog.ACTION_REVEAL,
 ) -> None:
     records, fields, hashes = [], [], {}
     for obj, values in opened:
@@ -79,7 +80,7 @@ def _log(
         session,
         ring,
         ctx.with_request(),
-        action=accesslog.ACTION_REVEAL,
+        action=action,
         records=records,
         fields=fields,
         value_hashes=hashes,
@@ -93,15 +94,17 @@ def reveal_many(
     ctx: AccessContext,
     ring: KeyRing | None = None,
     cipher: FieldCipher | None = None,
+    action: str = accesslog.ACTION_REVEAL,
 ) -> list[dict[str, str | None]]:
     """Plaintext of several records of one order (e.g. the order and its events), one entry.
+    ``action`` is ``owner_read`` when the requester reads their own data.
 
     Raises ``DecryptionError`` (wrong key, moved ciphertext) or ``AccessLogError``; in both
     cases nothing is returned.
     """
     ring, cipher = _keys(ring, cipher)
     opened = [(obj, _open(cipher, obj, fields)) for obj, fields in items]
-    _log(session, ring, ctx, opened)
+    _log(session, ring, ctx, opened, action)
     return [values for _, values in opened]
 
 

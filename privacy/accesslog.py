@@ -20,6 +20,7 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+from enum import StrEnum
 
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import SQLAlchemyError
@@ -34,6 +35,9 @@ from privacy.redaction import redact_text
 HEAD_ID = 1
 ACTION_REVEAL = "reveal"
 ACTION_ERASE = "erase"
+# The requester reading their own personal data (the download of "my data"): logged like a
+# reveal, but not a staff read, so the anomaly checks leave it out.
+ACTION_OWNER_READ = "owner_read"
 
 
 class AccessLogError(RuntimeError):
@@ -98,8 +102,11 @@ def normalise_value(kind: str, value: str) -> str:
     return re.sub(r"\s+", " ", unicodedata.normalize("NFKC", value)).strip()
 
 
-def value_hash(ring: KeyRing, kind: str, value: str) -> str:
-    data = f"{kind}:{normalise_value(kind, value)}".encode()
+def value_hash(ring: KeyRing, kind: str, value: str | bytes) -> str:
+    if isinstance(value, bytes):  # a photo: its exact bytes
+        data = kind.encode() + b":" + value
+    else:
+        data = f"{kind}:{normalise_value(kind, value)}".encode()
     return hmac.new(ring.log_key("value"), data, hashlib.sha256).hexdigest()
 
 
@@ -232,6 +239,18 @@ def find_by_value(session: Session, ring: KeyRing, kind: str, value: str) -> lis
 
 
 # -- verifying ----------------------------------------------------------------------------
+class ChainBreak(StrEnum):
+    """What the verifier found wrong, for callers that word it for people (the console
+    says it in Chinese); ``ChainReport.problem`` is the same in English, for the CLI."""
+
+    MISSING = "missing"  # a sequence number is skipped: entries were deleted in the middle
+    LINK = "link"  # prev_hash does not match the entry before: inserted or reordered
+    CONTENT = "content"  # the entry does not match its own hash: edited or forged
+    REMOVED = "removed"  # the head counts more entries than the log has: cut off the end
+    ADDED = "added"  # more entries than the head counts: appended around the writer
+    HEAD = "head"  # the last entry is not the one the head records
+
+
 @dataclass
 class ChainReport:
     ok: bool
@@ -240,6 +259,10 @@ class ChainReport:
     last_hash: str
     first_bad_seq: int | None = None
     problem: str | None = None
+    kind: ChainBreak | None = None
+    # The sequence number the break points to beyond ``first_bad_seq``: the next entry
+    # found (MISSING) or the head's count (REMOVED).
+    other_seq: int | None = None
 
     def describe(self) -> str:
         if self.ok:
@@ -258,16 +281,29 @@ def verify_chain(session: Session, ring: KeyRing, *, upto: int | None = None) ->
         stmt = stmt.where(AccessLogEntry.seq <= upto)
     expected, prev, checked = 1, GENESIS_HASH, 0
 
-    def broken(seq: int, problem: str) -> ChainReport:
-        return ChainReport(False, checked, expected - 1, prev, seq, problem)
+    def broken(seq: int, kind: ChainBreak, problem: str, other: int | None = None):
+        return ChainReport(False, checked, expected - 1, prev, seq, problem, kind, other)
 
     for row in session.execute(stmt).yield_per(1000):
         if row.seq != expected:
-            return broken(expected, f"entry {expected} is missing (next is {row.seq})")
+            return broken(
+                expected,
+                ChainBreak.MISSING,
+                f"entry {expected} is missing (next is {row.seq})",
+                row.seq,
+            )
         if row.prev_hash != prev:
-            return broken(row.seq, "previous-hash link does not match the entry before it")
+            return broken(
+                row.seq,
+                ChainBreak.LINK,
+                "previous-hash link does not match the entry before it",
+            )
         if not hmac.compare_digest(entry_hash(ring, row), row.entry_hash):
-            return broken(row.seq, "entry content does not match its hash (edited or forged)")
+            return broken(
+                row.seq,
+                ChainBreak.CONTENT,
+                "entry content does not match its hash (edited or forged)",
+            )
         prev, expected, checked = row.entry_hash, expected + 1, checked + 1
     last_seq = expected - 1
     if upto is not None:
@@ -275,9 +311,14 @@ def verify_chain(session: Session, ring: KeyRing, *, upto: int | None = None) ->
     head = session.get(AccessLogHead, HEAD_ID, populate_existing=True)
     head_seq, head_hash = (head.last_seq, head.last_hash) if head else (0, GENESIS_HASH)
     if head_seq > last_seq:
-        return broken(last_seq + 1, f"entries {last_seq + 1}..{head_seq} were removed")
+        return broken(
+            last_seq + 1,
+            ChainBreak.REMOVED,
+            f"entries {last_seq + 1}..{head_seq} were removed",
+            head_seq,
+        )
     if head_seq < last_seq:
-        return broken(head_seq + 1, "entries were added without passing the head")
+        return broken(head_seq + 1, ChainBreak.ADDED, "entries were added without passing the head")
     if head_hash != prev:
-        return broken(last_seq, "the last entry does not match the head record")
+        return broken(last_seq, ChainBreak.HEAD, "the last entry does not match the head record")
     return ChainReport(True, checked, last_seq, prev)

@@ -20,10 +20,16 @@ class Kind(StrEnum):
     IDENTITY = "identity"  # who the requester is; hidden from units on a confidential order
     TEXT = "text"  # free text that may mention anyone; shown redacted
     SECRET = "secret"  # noqa: S105  (a kind of field: a credential, never shown)
+    MEDIA = "media"  # a photo: shown whole to whoever may see it, never masked
 
 
 def _secret(value: str) -> str:
     return "******"
+
+
+def _photo(value: bytes) -> None:
+    """A photo has no masked form: it is shown whole (to whom may see it) or not at all."""
+    return None
 
 
 MASKS: dict[str, Callable[[str], str | None]] = {
@@ -33,6 +39,7 @@ MASKS: dict[str, Callable[[str], str | None]] = {
     "address": mask_address,
     "text": redact_text,
     "secret": _secret,
+    "photo": _photo,
 }
 
 
@@ -52,7 +59,7 @@ class PersonalField:
     @property
     def value_kind(self) -> str:
         """How the access log normalises a value before hashing it (phone, ID or text)."""
-        return self.mask_as if self.mask_as in ("phone", "id_number") else "text"
+        return self.mask_as if self.mask_as in ("phone", "id_number", "photo") else "text"
 
     def mask(self, value: str | None) -> str | None:
         return None if value is None else MASKS[self.mask_as](value)
@@ -70,7 +77,15 @@ FIELDS: tuple[PersonalField, ...] = (
     _F("order_events", "internal_note", "内部备注", TX, "text"),
     _F("ratings", "comment", "评价内容", TX, "text"),
     _F("citizen_profiles", "phone", "登录手机号", ID, "phone"),
+    _F("wechat_bindings", "openid", "微信OpenID", SC, "secret"),
+    _F("wechat_tickets", "openid", "微信OpenID", SC, "secret"),
+    _F("order_follows", "phone", "关注人手机号", ID, "phone"),
+    _F("inbox_messages", "body", "消息内容", TX, "text"),
     _F("console_totp", "secret", "动态验证码密钥", SC, "secret"),
+    # Photos of a request or of a handler's step; each variant in its own column.
+    _F("attachments", "full_image", "照片", Kind.MEDIA, "photo"),
+    _F("attachments", "thumb_image", "照片缩略图", Kind.MEDIA, "photo"),
+    _F("erasure_requests", "decision_note", "删除申请答复", TX, "text"),
 )
 _BY_QUALIFIED = {f.qualified: f for f in FIELDS}
 

@@ -15,13 +15,14 @@ import base64
 import hashlib
 import json
 from dataclasses import dataclass
+from enum import StrEnum
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from sqlalchemy.orm import Session
 
-from privacy.accesslog import AccessLogError, verify_chain
+from privacy.accesslog import AccessLogError, ChainBreak, verify_chain
 from privacy.keyring import KeyRing
 from privacy.orm import utcnow
 
@@ -68,12 +69,28 @@ def make_checkpoint(session: Session, ring: KeyRing) -> dict:
     return sign(ring, doc)
 
 
+class CheckpointProblem(StrEnum):
+    """Why a checkpoint was rejected (``CheckpointReport.problem`` says it in English)."""
+
+    NOT_A_CHECKPOINT = "not_a_checkpoint"  # not JSON of this format
+    OTHER_KEY = "other_key"  # signed by a key that is not this log's
+    BAD_SIGNATURE = "bad_signature"  # the file was altered after signing
+    CHAIN = "chain"  # the chain up to the checkpoint is broken (see ``chain``)
+    LOG_ENDS = "log_ends"  # the log ends before the checkpoint's entry
+    HASH_CHANGED = "hash_changed"  # the checkpoint's entry has another hash now
+
+
 @dataclass
 class CheckpointReport:
     ok: bool
     seq: int | None
     problem: str | None = None
     first_bad_seq: int | None = None
+    kind: CheckpointProblem | None = None
+    chain: ChainBreak | None = None  # with CHAIN: what is wrong with the chain
+    # The other sequence number of the verdict: the log's last entry (LOG_ENDS), or the
+    # chain's (CHAIN, see ``ChainReport.other_seq``).
+    other_seq: int | None = None
 
     def describe(self) -> str:
         if self.ok:
@@ -83,23 +100,45 @@ class CheckpointReport:
 
 
 def verify_checkpoint(session: Session, ring: KeyRing, doc: dict) -> CheckpointReport:
+    P = CheckpointProblem
     seq = doc.get("seq") if isinstance(doc, dict) else None
     if not isinstance(doc, dict) or doc.get("format") != FORMAT or not isinstance(seq, int):
-        return CheckpointReport(False, None, "not an access-log checkpoint")
+        return CheckpointReport(
+            False, None, "not an access-log checkpoint", kind=P.NOT_A_CHECKPOINT
+        )
     if doc.get("key_fingerprint") != key_fingerprint(ring):
-        return CheckpointReport(False, seq, "signed with a key that is not this log's key")
+        return CheckpointReport(
+            False, seq, "signed with a key that is not this log's key", kind=P.OTHER_KEY
+        )
     try:
         signature = base64.b64decode(doc.get("signature") or "", validate=True)
         _signing_key(ring).public_key().verify(signature, _message(doc))
     except (InvalidSignature, ValueError):
-        return CheckpointReport(False, seq, "signature does not verify: the file was altered")
+        return CheckpointReport(
+            False, seq, "signature does not verify: the file was altered", kind=P.BAD_SIGNATURE
+        )
     chain = verify_chain(session, ring, upto=seq)
     if not chain.ok:
-        return CheckpointReport(False, seq, chain.problem, chain.first_bad_seq)
+        return CheckpointReport(
+            False,
+            seq,
+            chain.problem,
+            chain.first_bad_seq,
+            kind=P.CHAIN,
+            chain=chain.kind,
+            other_seq=chain.other_seq,
+        )
     if chain.last_seq < seq:
         return CheckpointReport(
-            False, seq, f"the log ends at seq {chain.last_seq}", chain.last_seq + 1
+            False,
+            seq,
+            f"the log ends at seq {chain.last_seq}",
+            chain.last_seq + 1,
+            kind=P.LOG_ENDS,
+            other_seq=chain.last_seq,
         )
     if chain.last_hash != doc.get("entry_hash"):
-        return CheckpointReport(False, seq, "the entry at this seq has another hash now", seq)
+        return CheckpointReport(
+            False, seq, "the entry at this seq has another hash now", seq, kind=P.HASH_CHANGED
+        )
     return CheckpointReport(True, seq)

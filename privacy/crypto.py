@@ -12,6 +12,7 @@ another row or column fails to authenticate instead of decrypting to someone els
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from cryptography.exceptions import InvalidTag
@@ -77,6 +78,8 @@ class FieldCipher:
         # AESGCM objects (or SM4 keys) per key id, table and column. Building one costs more
         # than encrypting a short field, and the ring of a cipher never changes.
         self._keys: dict[tuple[int, str, str, str], object] = {}
+        self._sealers: dict[tuple[str, str], Callable[[str, str], Sealed]] = {}
+        self._byte_sealers: dict[tuple[str, str], Callable[[bytes, str], Sealed]] = {}
 
     def _key(self, alg: int, key_id: str, table: str, column: str):
         cache_key = (alg, key_id, table, column)
@@ -90,26 +93,58 @@ class FieldCipher:
         return key
 
     def seal(self, plaintext: str, table: str, column: str, record_id: str) -> Sealed:
-        if not isinstance(plaintext, str):
-            raise TypeError("only text values are sealed")
-        if not record_id:
-            raise ValueError("a record id is needed to bind the ciphertext")
+        return self.sealer(table, column)(plaintext, record_id)
+
+    def sealer(self, table: str, column: str) -> Callable[[str, str], Sealed]:
+        """``seal`` for one column: ``sealer(table, column)(plaintext, record_id)``. The key
+        and the header are worked out once, so bulk writers sealing millions of values of a
+        few columns pay only for the encryption."""
+        sealer = self._sealers.get((table, column))
+        if sealer is None:
+            sealer = self._sealers[table, column] = self._make_sealer(table, column)
+        return sealer
+
+    def seal_bytes(self, data: bytes, table: str, column: str, record_id: str) -> Sealed:
+        """``seal`` for a binary value (a photo): the same header and associated data."""
+        sealer = self._byte_sealers.get((table, column))
+        if sealer is None:
+            sealer = self._byte_sealers[table, column] = self._make_sealer(table, column, True)
+        return sealer(data, record_id)
+
+    def _make_sealer(self, table: str, column: str, binary: bool = False) -> Callable:
         key_id = self.ring.primary_id
         kid = key_id.encode("ascii")
         header = MAGIC + bytes([FORMAT_V1, self.algorithm, len(kid)]) + kid
-        nonce = os.urandom(NONCE_LEN)
-        aad = _aad(header, table, column, record_id)
-        data = plaintext.encode("utf-8")
+        aad_prefix = _aad(header, table, column, "")
         key = self._key(self.algorithm, key_id, table, column)
-        if self.algorithm == ALG_AES256GCM:
-            body = key.encrypt(nonce, data, aad)
-        else:
-            enc = Cipher(algorithms.SM4(key), modes.GCM(nonce)).encryptor()
-            enc.authenticate_additional_data(aad)
-            body = enc.update(data) + enc.finalize() + enc.tag
-        return Sealed(header + nonce + body)
+        aes = self.algorithm == ALG_AES256GCM
+
+        def seal(plaintext, record_id: str) -> Sealed:
+            if binary and isinstance(plaintext, bytes):
+                data = plaintext
+            elif not binary and isinstance(plaintext, str):
+                data = plaintext.encode("utf-8")
+            else:
+                raise TypeError("binary values are sealed as bytes, text as str")
+            if not record_id:
+                raise ValueError("a record id is needed to bind the ciphertext")
+            nonce = os.urandom(NONCE_LEN)
+            aad = aad_prefix + record_id.encode()
+            if aes:
+                body = key.encrypt(nonce, data, aad)
+            else:
+                enc = Cipher(algorithms.SM4(key), modes.GCM(nonce)).encryptor()
+                enc.authenticate_additional_data(aad)
+                body = enc.update(data) + enc.finalize() + enc.tag
+            return Sealed(header + nonce + body)
+
+        return seal
 
     def open(self, sealed: Sealed, table: str, column: str, record_id: str) -> str:
+        return self.open_bytes(sealed, table, column, record_id).decode("utf-8")
+
+    def open_bytes(self, sealed: Sealed, table: str, column: str, record_id: str) -> bytes:
+        """``open`` without decoding: the sealed bytes (a photo), or text as UTF-8."""
         blob = sealed.blob
         _fmt, alg, key_id, hlen = parse_header(blob)
         header, nonce, body = blob[:hlen], blob[hlen : hlen + NONCE_LEN], blob[hlen + NONCE_LEN :]
@@ -128,10 +163,12 @@ class FieldCipher:
             ) from None
         except KeyRingError as exc:
             raise DecryptionError(str(exc)) from exc
-        return data.decode("utf-8")
+        return data
 
     def reseal(self, sealed: Sealed, table: str, column: str, record_id: str) -> Sealed:
-        """Re-encrypt under the primary key (rotation); a no-op if already there."""
+        """Re-encrypt under the primary key (rotation); a no-op if already there. Works on
+        the bytes, so text and binary values alike."""
         if sealed.key_id == self.ring.primary_id:
             return sealed
-        return self.seal(self.open(sealed, table, column, record_id), table, column, record_id)
+        data = self.open_bytes(sealed, table, column, record_id)
+        return self.seal_bytes(data, table, column, record_id)

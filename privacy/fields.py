@@ -32,8 +32,14 @@ class Encrypted(TypeDecorator):
         return Sealed(bytes(value))
 
 
-def column_binding(obj, attr: str) -> tuple[str, str, str]:
-    """(table, column, record uuid) that a sealed value of ``obj.attr`` is bound to."""
+class EncryptedBytes(Encrypted):
+    """A personal field holding bytes (a photo): sealed with ``FieldCipher.seal_bytes``,
+    opened as bytes; otherwise exactly an ``Encrypted`` column (rotation, the catalog)."""
+
+    cache_ok = True
+
+
+def _binding(obj, attr: str) -> tuple[str, str, str, bool]:
     mapper = inspect(obj).mapper
     column = mapper.columns[attr]
     if not isinstance(column.type, Encrypted):
@@ -41,21 +47,29 @@ def column_binding(obj, attr: str) -> tuple[str, str, str]:
     record_id = obj.uuid
     if not record_id:
         raise ValueError("object has no uuid yet")
-    return column.table.name, column.name, record_id
+    return column.table.name, column.name, record_id, isinstance(column.type, EncryptedBytes)
 
 
-def seal_field(cipher: FieldCipher, obj, attr: str, plaintext: str | None) -> None:
-    if plaintext is None or plaintext == "":
+def column_binding(obj, attr: str) -> tuple[str, str, str]:
+    """(table, column, record uuid) that a sealed value of ``obj.attr`` is bound to."""
+    return _binding(obj, attr)[:3]
+
+
+def seal_field(cipher: FieldCipher, obj, attr: str, plaintext: str | bytes | None) -> None:
+    if not plaintext:
         setattr(obj, attr, None)
         return
-    table, column, record_id = column_binding(obj, attr)
-    setattr(obj, attr, cipher.seal(plaintext, table, column, record_id))
+    table, column, record_id, binary = _binding(obj, attr)
+    seal = cipher.seal_bytes if binary else cipher.seal
+    setattr(obj, attr, seal(plaintext, table, column, record_id))
 
 
-def open_field(cipher: FieldCipher, obj, attr: str) -> str | None:
-    """Decrypt one field. Only ``privacy.access`` and key rotation call this."""
+def open_field(cipher: FieldCipher, obj, attr: str) -> str | bytes | None:
+    """Decrypt one field (bytes for an ``EncryptedBytes`` column). Only ``privacy.access``
+    and key rotation call this."""
     sealed = getattr(obj, attr)
     if sealed is None:
         return None
-    table, column, record_id = column_binding(obj, attr)
-    return cipher.open(sealed, table, column, record_id)
+    table, column, record_id, binary = _binding(obj, attr)
+    opened = cipher.open_bytes if binary else cipher.open
+    return opened(sealed, table, column, record_id)

@@ -15,6 +15,11 @@ Masking happens on the server, in the output schemas, and is the default. The ru
   A one-character value shows as ``*``.
 - address: cut after the first street-level element (街道, 地区, 乡, 镇, 社区, 村, 居委会), or
   after the district (区/县) when there is none; ``***`` when neither is recognisable.
+- the requester's own address, shown to the requester alone (``mask_own_address``): as
+  they typed it, cut at the community: after the first community-level element (社区,
+  居委会, 小区, 家园, 花园, 公寓, 大厦) or before the first house number (a number, 甲3,
+  or a numeral followed by 号, 楼, 栋, 幢, 座, 单元, 层, 室, 户), whichever comes first.
+  ``***`` only when nothing is left (the address began with the house number).
 - free text (content, notes, comments): see ``privacy.redaction``.
 
 Which field is masked how is declared once, in ``privacy.catalog``.
@@ -53,6 +58,16 @@ BEIJING_DISTRICTS = (
     "延庆区",
 )
 _DISTRICT_RE = re.compile("|".join(BEIJING_DISTRICTS) + r"|(?<=[省市])[\u4e00-\u9fff]{1,5}?[区县]")
+
+
+COMMUNITY_MARKERS = ("社区", "居委会", "小区", "家园", "花园", "公寓", "大厦")
+_COMMUNITY_RE = re.compile("|".join(COMMUNITY_MARKERS))
+# Where the house part begins: any digit, or a Chinese numeral (or 甲乙丙丁) that numbers
+# a building, an entrance, a floor or a room.
+_HOUSE_RE = re.compile(
+    r"[甲乙丙丁]?\d|[一二三四五六七八九十百零〇两甲乙丙丁]+(?:号|楼|栋|幢|座|单元|层|室|户)"
+)
+_TRAILING = "，,、-－—#＃·.。:：;；(（"
 
 
 def _digits(value: str) -> str:
@@ -129,3 +144,21 @@ def mask_address(value: str | None) -> str | None:
     if district is not None:
         return text[: district.end()]
     return "***"
+
+
+def mask_own_address(value: str | None) -> str | None:
+    """The address as its owner typed it, cut at the community (see the module docstring):
+    ``望京西园三区5号楼2单元501`` shows as ``望京西园三区``, ``幸福里小区3号楼`` as
+    ``幸福里小区``. Shown to the requester only; everyone else gets ``mask_address``."""
+    if not value:
+        return value
+    text = re.sub(r"\s+", "", unicodedata.normalize("NFKC", value))
+    cut = len(text)
+    community = _COMMUNITY_RE.search(text)
+    if community is not None:
+        cut = community.end()
+    house = _HOUSE_RE.search(text)
+    if house is not None:
+        cut = min(cut, house.start())
+    kept = text[:cut].rstrip(_TRAILING)
+    return kept or "***"

@@ -31,11 +31,16 @@ ROLE_LABELS = {
 # The access log also records reads by the system's own tasks (retention, demo data).
 SYSTEM_ROLE = "system"
 SYSTEM_LABEL = "系统任务"
+# ... and the requester reading their own data (the download of "my data").
+CITIZEN_ROLE = "citizen"
+CITIZEN_LABEL = "诉求人本人"
 
 
 def role_label(role: str | None) -> str:
     if role == SYSTEM_ROLE:
         return SYSTEM_LABEL
+    if role == CITIZEN_ROLE:
+        return CITIZEN_LABEL
     try:
         return ROLE_LABELS[Role(role)]
     except ValueError:

@@ -22,10 +22,20 @@ from sqlalchemy.orm import Session
 from tqdm import tqdm
 
 from privacy.crypto import FieldCipher, Sealed
-from privacy.fields import Encrypted
+from privacy.fields import Encrypted, EncryptedBytes
 from privacy.orm import Base
 
 HEADER_MAX = 5 + 32  # magic, format, algorithm, key-id length, key id (see privacy.crypto)
+# Rows per batch of a table holding photos: a stored photo runs to a few MB, and a batch
+# holds its old and new ciphertexts in memory at once (16 rows: well under 200 MB).
+MEDIA_BATCH_ROWS = 16
+
+
+def batch_rows(cols: list[Column], batch_size: int) -> int:
+    """The batch for a table: ``batch_size`` rows, fewer when it holds photos."""
+    if any(isinstance(c.type, EncryptedBytes) for c in cols):
+        return max(1, min(batch_size, MEDIA_BATCH_ROWS))
+    return batch_size
 
 
 def encrypted_tables(metadata: MetaData | None = None) -> list[tuple[Table, list[Column]]]:
@@ -113,18 +123,20 @@ def rotate(
 ) -> RotationStats:
     """Re-encrypt every field ciphertext not under ``cipher.ring``'s primary key.
 
-    Commits after each batch: this is a maintenance task, the only caller that commits in
-    ``privacy``. ``on_batch(table, last_id)`` is called after each commit.
+    Commits after each batch (``batch_size`` rows; ``MEDIA_BATCH_ROWS`` for photos): this is
+    a maintenance task, the only caller that commits in ``privacy``. ``on_batch(table,
+    last_id)`` is called after each commit.
     """
     stats = RotationStats()
     for table, cols in encrypted_tables(metadata):
         pk = next(iter(table.primary_key.columns))
+        rows_per_batch = batch_rows(cols, batch_size)
         total = session.scalar(select(func.count()).select_from(table)) or 0
         done = 0
         bar = tqdm(total=total, desc=table.name, unit="row", disable=not progress, leave=True)
         last = None
         while True:
-            stmt = select(pk, table.c.uuid, *cols).order_by(pk).limit(batch_size)
+            stmt = select(pk, table.c.uuid, *cols).order_by(pk).limit(rows_per_batch)
             if last is not None:
                 stmt = stmt.where(pk > last)
             rows = session.execute(stmt).all()

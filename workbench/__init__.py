@@ -5,7 +5,7 @@ from flask import Blueprint, Flask
 
 bp = Blueprint("workbench", __name__, url_prefix="/staff/api/v1")
 
-from workbench import reports, views  # noqa: E402,F401
+from workbench import notifications, reports, views  # noqa: E402,F401
 
 
 def init_app(app: Flask) -> None:

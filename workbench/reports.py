@@ -14,6 +14,7 @@ from hotline.reports import editions, topics
 from hotline.reports.periods import Period
 from hotline.schemas import json_body
 from hotline.web.auth import staff_required
+from hotline.web.pipeline import writes
 from workbench import bp
 from workbench import report_schemas as s
 
@@ -31,13 +32,14 @@ def _edition_body(edition) -> dict:
             "portal.edition_json", period=period, version=edition.version, _external=True
         )
     else:
-        token = editions.preview_token(edition)
+        token = editions.preview_token(edition, g.staff_user.id)  # recorded: pre-release access
         body["preview_url"] = url_for("portal.preview", token=token, _external=True)
         body["preview_expires_in"] = current_app.config["REPORT_PREVIEW_TTL_SECONDS"]
     return body
 
 
 @bp.get("/reports")
+@writes  # each draft's fresh preview link is recorded as pre-release access
 @publisher_only
 def list_reports():
     reports = db.session.scalars(select(Report).order_by(Report.period.desc(), Report.kind))
@@ -64,6 +66,7 @@ def create_draft():
 
 
 @bp.get("/reports/editions/<int:edition_id>")
+@writes  # a draft's fresh preview link is recorded as pre-release access
 @publisher_only
 def get_edition(edition_id: int):
     return jsonify(_edition_body(editions.get_edition(edition_id)))

@@ -18,6 +18,7 @@ from hotline.models.enums import (
 )
 from hotline.schemas import InSchema, LocalTime, in_time, text
 from hotline.services import deadlines
+from hotline.services.lifecycle.table import OPEN
 from privacy.catalog import REVEALABLE
 
 NOTE = 2000
@@ -56,9 +57,57 @@ class NoteIn(InSchema):
     note = text(NOTE, required=False)
 
 
+PHOTO_ID = r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
+
+
+def photo_id_list() -> fields.List:
+    """Ids of "after" photos uploaded beforehand (``POST /orders/<no>/photos``)."""
+    return fields.List(
+        fields.String(validate=validate.Regexp(PHOTO_ID, error="照片编号格式不正确")),
+        load_default=list,
+        validate=validate.Length(max=20, error="照片过多"),
+    )
+
+
 class ProgressIn(InSchema):
     note = text(NOTE)
     internal_note = text(NOTE, required=False)
+    photo_ids = photo_id_list()
+
+
+class CompleteIn(InSchema):
+    reply = text(NOTE)
+    photo_ids = photo_id_list()
+
+
+class PhotoIn(InSchema):
+    variant = fields.String(
+        load_default="full",
+        validate=validate.OneOf(["full", "thumb"], error="variant 只能是 full 或 thumb"),
+    )
+    purpose = text(200, required=False)
+
+
+class StagedPhotoOut(Schema):
+    photo_id = fields.String(attribute="public_id")
+    mime = fields.String()
+    width = fields.Integer()
+    height = fields.Integer()
+    thumb_width = fields.Integer()
+    thumb_height = fields.Integer()
+    expires_at = LocalTime()
+
+
+class PhotoOut(Schema):
+    photo_id = fields.String()
+    event_seq = fields.Integer(allow_none=True)  # the step that brought it
+    source = fields.String()
+    mime = fields.String()
+    width = fields.Integer()
+    height = fields.Integer()
+    thumb_width = fields.Integer()
+    thumb_height = fields.Integer()
+    attached_at = LocalTime()
 
 
 class ReasonIn(InSchema):
@@ -205,6 +254,10 @@ class OrderSummaryOut(Schema):
     lead_unit = fields.Function(lambda o: o.lead_unit.name if o.lead_unit else None)
     repeat_count = fields.Integer()
     round = fields.Integer()
+    # The requester's 催办: flagged while the order is open.
+    urged = fields.Function(lambda o: o.last_urged_at is not None and o.status in OPEN)
+    last_urged_at = LocalTime()
+    urge_count = fields.Integer()
 
 
 class OrderOut(OrderSummaryOut):

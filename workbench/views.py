@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
-from flask import g, jsonify, request
+from dataclasses import asdict
+from itertools import chain
+
+from flask import Response, g, jsonify, request
 from sqlalchemy import select
 
-from hotline.errors import Invalid
+from hotline.errors import ApiError, Invalid
 from hotline.extensions import db
+from hotline.media.images import MAX_PHOTO_BYTES
 from hotline.models.categories import Category
 from hotline.models.enums import Role
 from hotline.models.places import Community, District, Street
 from hotline.models.units import Unit
 from hotline.schemas import json_body
 from hotline.services import intake, lifecycle, queries, reference, staff, visibility
+from hotline.services.citizen import photos
 from hotline.web.auth import bearer_token, staff_required
+from hotline.web.input import accepts_body
 from hotline.web.pipeline import writes
 from workbench import bp
 from workbench import schemas as s
@@ -50,6 +56,11 @@ def _order_response(order, status=200, reveal=(), purpose=None):
     for event, texts in zip(body["events"], notes, strict=True):
         event.update(texts)
     body["revealed"] = sorted(reveal)
+    seqs = {e.id: e.seq for e in order.events}
+    body["photos"] = [
+        s.PhotoOut().dump({**asdict(ref), "event_seq": seqs.get(ref.event_id)})
+        for ref in photos.refs(order.id)
+    ]
     return jsonify(body), status
 
 
@@ -209,6 +220,7 @@ def progress(order_no):
     data = _body(s.ProgressIn)
     order = _step(order_no)
     lifecycle.add_progress(order, g.actor, data["note"], data.get("internal_note"))
+    photos.attach_staff(order, order.events[-1], g.actor, data["photo_ids"])
     return _order_response(order)
 
 
@@ -276,8 +288,10 @@ def escalate(order_no):
 @bp.post("/orders/<order_no>/complete")
 @staff_required()
 def complete(order_no):
+    data = _body(s.CompleteIn)
     order = _step(order_no)
-    lifecycle.complete(order, g.actor, _body(s.ReplyIn)["reply"])
+    lifecycle.complete(order, g.actor, data["reply"])
+    photos.attach_staff(order, order.events[-1], g.actor, data["photo_ids"])
     return _order_response(order)
 
 
@@ -304,3 +318,39 @@ def close(order_no):
     order = _step(order_no)
     lifecycle.close(order, g.actor, _body(s.NoteIn).get("note"))
     return _order_response(order)
+
+
+# -- photos ---------------------------------------------------------------------------------
+@bp.post("/orders/<order_no>/photos")
+@accepts_body(MAX_PHOTO_BYTES + 64 * 1024)
+@staff_required()
+def upload_photo(order_no):
+    """An "after" photo (multipart, field ``photo``) for the caller's next progress or
+    completion step on the order: name it in that step's ``photo_ids``."""
+    if request.mimetype != "multipart/form-data":
+        raise ApiError(
+            "请以 multipart/form-data 格式上传照片（字段名 photo）",
+            code="unsupported_media_type",
+            status=415,
+        )
+    files = request.files.getlist("photo")
+    try:
+        if len(files) != 1:
+            raise Invalid("请上传一张照片（字段名 photo）", details={"field": "photo"})
+        data = files[0].read()
+    finally:  # a large part is spooled to a temporary file: close them all now
+        for part in chain.from_iterable(request.files.listvalues()):
+            part.close()
+    att = photos.stage_for_staff(order_no, g.actor, data)
+    return jsonify(s.StagedPhotoOut().dump(photos.staged(att))), 201
+
+
+@bp.get("/orders/<order_no>/photos/<photo_id>")
+@writes  # each staff view of a photo writes its access-log entry
+@staff_required()
+def order_photo(order_no, photo_id):
+    """A photo of the order for a unit handling it, its uploader, or a privacy officer with
+    a ``purpose``; one access-log entry per view."""
+    data = s.PhotoIn().load(request.args.to_dict())
+    served = photos.for_staff(order_no, photo_id, g.actor, data["variant"], data.get("purpose"))
+    return Response(served.data, mimetype=served.mime)

@@ -139,11 +139,16 @@ class WeChatConfigError(WeChatError):
 
 
 class WeChatUnavailable(WeChatError):
-    """WeChat could not be reached, timed out, or answered with 5xx or something not JSON."""
+    """WeChat could not be reached, timed out, or answered with 5xx or something not JSON.
+
+    ``reason`` says which (``connect_timeout``, ``unreachable``, ``http_error``: WeChat did
+    not act on the call; ``read_timeout``, ``not_json``, ``unexpected_answer``,
+    ``request_failed``: it may have), so that a sender knows whether a retry is safe."""
 
     status, code = 503, "wechat_unavailable"
     default_message = "暂时无法连接微信服务，请稍后再试"
     default_retry_after = 10
+    reason: str | None = None
 
 
 class WeChatBusy(WeChatUnavailable):
@@ -485,7 +490,7 @@ class WeChatClient:
         elapsed_ms = round((time.monotonic() - started) * 1000)
         if reason:
             _log(logging.WARNING, "wechat_unavailable", api=api, reason=reason, ms=elapsed_ms)
-            raise WeChatUnavailable()
+            raise _unavailable(reason)
         if response.status_code >= 500:
             _log(
                 logging.WARNING,
@@ -495,7 +500,7 @@ class WeChatClient:
                 http_status=response.status_code,
                 ms=elapsed_ms,
             )
-            raise WeChatUnavailable()
+            raise _unavailable("http_error")
         if response.status_code != 200:
             _log(logging.ERROR, "wechat_http_error", api=api, http_status=response.status_code)
             raise WeChatError(details={"http_status": response.status_code})
@@ -505,12 +510,12 @@ class WeChatClient:
             body = None
         if not isinstance(body, dict):
             _log(logging.WARNING, "wechat_unavailable", api=api, reason="not_json", ms=elapsed_ms)
-            raise WeChatUnavailable()
+            raise _unavailable("not_json")
         return body
 
     def _malformed(self, api: str) -> WeChatUnavailable:
         _log(logging.WARNING, "wechat_unavailable", api=api, reason="unexpected_answer")
-        return WeChatUnavailable()
+        return _unavailable("unexpected_answer")
 
     def _raise_for_errcode(self, api: str, body: dict, *, credentials_sent: bool = False) -> None:
         errcode = body.get("errcode")
@@ -531,6 +536,12 @@ class WeChatClient:
             rid=_rid(body.get("errmsg")),
         )
         raise exc
+
+
+def _unavailable(reason: str) -> WeChatUnavailable:
+    exc = WeChatUnavailable()
+    exc.reason = reason
+    return exc
 
 
 def _error_for(api: str, errcode: int, *, credentials_sent: bool) -> WeChatError:

@@ -44,6 +44,8 @@ class Order(db.Model):
         Index("ix_orders_received_at", "received_at"),
         Index("ix_orders_district_received", "district_id", "received_at"),
         Index("ix_orders_phone_bidx_received", "phone_bidx", "received_at"),
+        # Repeats from other phones are looked for in the same community (intake).
+        Index("ix_orders_community_received", "community_id", "received_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -72,6 +74,9 @@ class Order(db.Model):
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     repeat_count: Mapped[int] = mapped_column(default=0)
+    # The requester's 催办: the last one (flags the order in the unit's work list) and how many.
+    last_urged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    urge_count: Mapped[int] = mapped_column(default=0, server_default="0")
 
     requester_name: Mapped[Sealed | None] = mapped_column(Encrypted)
     requester_phone: Mapped[Sealed | None] = mapped_column(Encrypted)
@@ -104,6 +109,7 @@ class Order(db.Model):
         kwargs.setdefault("uuid", new_uuid())
         kwargs.setdefault("round", 1)
         kwargs.setdefault("repeat_count", 0)
+        kwargs.setdefault("urge_count", 0)
         super().__init__(**kwargs)
 
 

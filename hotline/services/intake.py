@@ -18,6 +18,7 @@ from hotline.models.places import Community, District, Street
 from hotline.services import deadlines, lifecycle, repeats
 from hotline.services.actors import Actor
 from hotline.services.lifecycle.table import Step, check, sources
+from hotline.services.notifications import follows
 from privacy.blind_index import NormalisationError, blind_index
 from privacy.fields import open_field, seal_field
 from privacy.orm import utcnow
@@ -41,6 +42,7 @@ class IntakeResult:
     order: Order
     merged: bool
     query_code: str | None  # handed out once, for a new order only
+    following: bool = False  # merged into another phone's order, which it now follows
 
 
 def new_query_code() -> str:
@@ -63,40 +65,69 @@ def check_place(district: District, street: Street | None, community: Community 
 
 
 def find_repeat(
-    phone_bidx: str, street_id: int | None, content: str, fingerprint: int, at: datetime
+    phone_bidx: str,
+    place: tuple[int | None, int | None, int | None],
+    content: str,
+    fingerprint: int,
+    at: datetime,
+    *,
+    confidential: bool = False,
 ) -> Order | None:
-    """The earlier open order this request repeats, if any.
+    """The earlier open order this request repeats (重复件), if any.
 
-    Candidates are the same phone's open orders at the same street within the window whose
-    keyed SimHash is close; the few that pass are confirmed by comparing the decrypted
-    texts in memory. That plaintext never leaves this function (nothing is returned,
-    logged or shown), so it is not an access in the sense of the access log.
+    Two kinds of earlier order are candidates, both open and received within the window:
+    the same phone's orders at the same street, and — unless either request is
+    confidential — other phones' orders about the same category in the same community,
+    which must be closer still (``MERGE_MIN_SIMILARITY_OTHERS``): neighbours forwarding one
+    text about one broken lift. Either way the texts must name the same numbers (a
+    building, a door, a plate): "3号楼" never merges into "5号楼". Candidates whose keyed
+    SimHash is close are confirmed by comparing the decrypted texts in memory. That
+    plaintext never leaves this function (nothing is returned, logged or shown), so it is
+    not an access in the sense of the access log.
     """
+    street_id, community_id, category_id = place
     cfg = current_app.config
     since = at - timedelta(hours=cfg["MERGE_WINDOW_HOURS"])
-    rows = db.session.scalars(
-        select(Order)
-        .where(
-            Order.phone_bidx == phone_bidx,
-            Order.received_at >= since,
-            Order.street_id == street_id,
-            Order.status.in_(MERGEABLE),
-            Order.content_simhash.is_not(None),
+    recent = (
+        Order.received_at >= since,
+        Order.status.in_(MERGEABLE),
+        Order.content_simhash.is_not(None),
+    )
+    own = select(Order).where(Order.phone_bidx == phone_bidx, Order.street_id == street_id, *recent)
+    rows = list(db.session.scalars(own))
+    if not confidential and community_id is not None and category_id is not None:
+        others = select(Order).where(
+            Order.community_id == community_id,
+            Order.category_id == category_id,
+            Order.phone_bidx != phone_bidx,
+            Order.confidential.is_(False),
+            *recent,
         )
-        .order_by(Order.received_at)
-    ).all()
-    close = sorted(
-        (
-            o
-            for o in rows
-            if repeats.distance(o.content_simhash, fingerprint) <= cfg["MERGE_PREFILTER_DISTANCE"]
-        ),
-        key=lambda o: repeats.distance(o.content_simhash, fingerprint),
+        rows += db.session.scalars(others)
+    near = [
+        o
+        for o in rows
+        if repeats.distance(o.content_simhash, fingerprint) <= cfg["MERGE_PREFILTER_DISTANCE"]
+    ]
+    # Own orders first, then the closest, then the earliest.
+    near.sort(
+        key=lambda o: (
+            o.phone_bidx != phone_bidx,
+            repeats.distance(o.content_simhash, fingerprint),
+            o.received_at,
+        )
     )
     cipher = runtime().cipher
-    for order in close:
+    for order in near:
+        needed = cfg[
+            "MERGE_MIN_SIMILARITY"
+            if order.phone_bidx == phone_bidx
+            else "MERGE_MIN_SIMILARITY_OTHERS"
+        ]
         earlier = open_field(cipher, order, "content") or ""
-        if repeats.similarity(earlier, content) >= cfg["MERGE_MIN_SIMILARITY"]:
+        if repeats.same_numbers(earlier, content) and (
+            repeats.similarity(earlier, content) >= needed
+        ):
             return order
     return None
 
@@ -138,12 +169,26 @@ def receive(
     fingerprint = repeats.simhash(content, priv.ring.index_key("content_simhash"))
 
     if phone_bidx is not None:
-        earlier = find_repeat(phone_bidx, street.id if street else None, content, fingerprint, at)
+        place = (
+            street.id if street else None,
+            community.id if community else None,
+            category.id if category else None,
+        )
+        earlier = find_repeat(
+            phone_bidx, place, content, fingerprint, at, confidential=confidential
+        )
         if earlier is not None:
             lifecycle.merge_repeat(
-                earlier, actor, Channel(channel).value, OrderKind(kind).value, at=at
+                earlier,
+                actor,
+                Channel(channel).value,
+                OrderKind(kind).value,
+                at=at,
+                other_caller=earlier.phone_bidx != phone_bidx,
             )
-            return IntakeResult(earlier, merged=True, query_code=None)
+            follows.follow_merged(earlier, phone_bidx, requester.phone, at)  # 重复件: follows it
+            following = earlier.phone_bidx != phone_bidx
+            return IntakeResult(earlier, merged=True, query_code=None, following=following)
 
     if time_limit is None:
         time_limit = (category.time_limit if category is not None else None) or TimeLimit.NORMAL

@@ -64,7 +64,11 @@ class Fingerprinter:
         return counts
 
     def simhash(self, text: str) -> int:
-        norm = normalise_content(text)
+        return self.simhash_normalised(normalise_content(text))
+
+    def simhash_normalised(self, norm: str) -> int:
+        """``simhash`` of a text already through ``normalise_content`` (the bulk generator
+        normalises its own texts more cheaply, knowing every character it writes)."""
         grams = [norm[i : i + 2] for i in range(max(1, len(norm) - 1))] if norm else [""]
         threshold = len(grams) // 2 + 1  # more set than clear
         if threshold < TOP:
@@ -98,6 +102,15 @@ def simhash(text: str, key: bytes) -> int:
 
 def distance(a: int, b: int) -> int:
     return ((a ^ b) & ((1 << 64) - 1)).bit_count()
+
+
+_NUMBERS = re.compile(r"\d+")
+
+
+def same_numbers(a: str, b: str) -> bool:
+    """Whether two requests name the same numbers (楼号, 门牌号, 车牌, 日期 …) in the same
+    order: "3号楼" and "5号楼" are two lifts however alike the rest of the words."""
+    return _NUMBERS.findall(normalise_content(a)) == _NUMBERS.findall(normalise_content(b))
 
 
 def similarity(a: str, b: str) -> float:

@@ -6,7 +6,8 @@ directly or completed and then nothing more happened to it: an order left unarch
 kept for ever. An order still being handled is never erased, however old.
 
 Erased: the five personal fields, the blind indexes and content fingerprint that could link
-the order to a person, the internal notes of its events and the comments of its ratings.
+the order to a person, the free text of its events (notes, reasons: the requester's 补充说明
+and 撤回 reasons among them), the comments of its ratings and the pixels of its photos.
 Kept: everything statistics are built from (kind, channel, category, place, units,
 timestamps, status, events, ratings' resolution and satisfaction), so published numbers do
 not change. Events are append-only for the lifecycle; erasure is the one sanctioned change
@@ -16,10 +17,17 @@ Each erased order gets its own access-log entry (action ``erase``): the log is s
 order, and an officer asking "who touched this order's personal data" must see the erasure
 as the last word; one entry per order costs one small row next to a much larger order.
 
+An erased order's notifications go with it: the inbox messages about it (their sealed
+bodies quote the reply) and their delivery records, and the follows of other phones (each
+holding a sealed phone). The outbox rows and the units' 催办 notices say nothing personal
+and stay.
+
 Citizen profiles (the sealed phone kept to fill in new submissions) of phones not logged in
-since the cutoff are deleted, one access-log entry per batch; the citizen simply logs in
-again. Login leftovers that protect nothing any more go too: SMS codes expired a day ago
-and revocations of tokens that have expired anyway.
+since the cutoff are deleted, one access-log entry per batch, and with them everything kept
+about that phone: its WeChat binding and the consents of that WeChat user, its notification
+settings and its inbox; the citizen simply logs in again. Login leftovers that protect
+nothing any more go too: SMS codes and WeChat login tickets expired a day ago and
+revocations of tokens that have expired anyway.
 """
 
 from __future__ import annotations
@@ -33,7 +41,17 @@ from sqlalchemy.orm import Session
 
 from hotline.models.citizen import CitizenProfile, CitizenTokenRevocation, SmsCode
 from hotline.models.enums import OrderStatus
+from hotline.models.notifications import (
+    Delivery,
+    InboxMessage,
+    NotificationPreference,
+    OrderFollow,
+    SubscriptionConsent,
+    WeChatBinding,
+    WeChatTicket,
+)
 from hotline.models.orders import Order, OrderEvent, Rating
+from hotline.services.citizen.photos import erase_for_orders
 from privacy import catalog
 from privacy.accesslog import ACTION_ERASE, AccessContext, append_entry
 from privacy.orm import utcnow
@@ -43,11 +61,27 @@ DEFAULT_RETENTION_YEARS = 3
 PURPOSE = "retention erasure"
 # Every personal field of an order and its events and ratings (``privacy.catalog``), and
 # what could link them to a person: blind indexes and the fingerprint.
+ERASED_TABLES = ("orders", "order_events", "ratings", "attachments")
 ERASED_FIELDS = (
-    *(f.qualified for f in catalog.FIELDS if f.table in ("orders", "order_events", "ratings")),
+    *(f.qualified for f in catalog.FIELDS if f.table in ERASED_TABLES),
     "orders.phone_bidx",
     "orders.id_number_bidx",
     "orders.content_simhash",
+    "order_follows.phone",
+    "order_follows.phone_bidx",
+    "inbox_messages.body",
+    "inbox_messages.phone_bidx",
+)
+# What goes with an idle citizen's profile.
+PROFILE_FIELDS = (
+    "citizen_profiles.phone",
+    "citizen_profiles.phone_bidx",
+    "wechat_bindings.openid",
+    "wechat_bindings.phone_bidx",
+    "subscription_consents.openid_bidx",
+    "notification_preferences.phone_bidx",
+    "inbox_messages.body",
+    "inbox_messages.phone_bidx",
 )
 
 
@@ -83,7 +117,9 @@ def _expired(cutoff: datetime):
         or_(
             and_(Order.status == OrderStatus.CLOSED, Order.closed_at < cutoff),
             and_(
-                Order.status.in_((OrderStatus.ANSWERED, OrderStatus.COMPLETED)),
+                Order.status.in_(
+                    (OrderStatus.ANSWERED, OrderStatus.COMPLETED, OrderStatus.WITHDRAWN)
+                ),
                 Order.received_at < cutoff,
                 ~touched_since,
             ),
@@ -99,8 +135,13 @@ def count_expired(session: Session, cutoff: datetime) -> int:
     return _count(session, _expired(cutoff))
 
 
-def erase_orders(session: Session, rows, *, now: datetime) -> None:
-    """Erase the personal data of the given ``(id, uuid, order_no)`` rows and log it. Flushes."""
+def erase_orders(
+    session: Session, rows, *, now: datetime, ctx: AccessContext | None = None
+) -> None:
+    """Erase the personal data of the given ``(id, uuid, order_no)`` rows and log it. Flushes.
+
+    ``ctx`` says who erases and why (default: the retention task); a privacy officer
+    approving a requester's erasure request passes their own."""
     ids = [row.id for row in rows]
     if not ids:
         return
@@ -128,8 +169,11 @@ def erase_orders(session: Session, rows, *, now: datetime) -> None:
         .where(ratings.c.order_id.in_(ids))
         .values(dict.fromkeys(catalog.columns("ratings")))
     )
+    erase_for_orders(session, ids, now)
+    _delete_messages(session, InboxMessage.order_id.in_(ids))
+    session.execute(delete(OrderFollow).where(OrderFollow.order_id.in_(ids)))
     ring = runtime().ring
-    base = AccessContext.for_system("retention", purpose=PURPOSE)
+    base = ctx or AccessContext.for_system("retention", purpose=PURPOSE)
     for row in rows:
         append_entry(
             session,
@@ -142,6 +186,13 @@ def erase_orders(session: Session, rows, *, now: datetime) -> None:
         )
 
 
+def _delete_messages(session: Session, which) -> None:
+    """Delete the inbox messages matching ``which`` and their delivery records."""
+    messages = select(InboxMessage.id).where(which)
+    session.execute(delete(Delivery).where(Delivery.message_id.in_(messages)))
+    session.execute(delete(InboxMessage).where(which))
+
+
 def _idle_profiles(cutoff: datetime):
     last_seen = func.coalesce(CitizenProfile.last_login_at, CitizenProfile.created_at)
     return select(CitizenProfile.id, CitizenProfile.uuid).where(last_seen < cutoff)
@@ -151,22 +202,33 @@ def _login_leftovers(now: datetime):
     """(table, condition) of login rows that protect nothing any more."""
     return (
         (SmsCode, SmsCode.expires_at < now - SMS_CODE_KEEP),
+        (WeChatTicket, WeChatTicket.expires_at < now - SMS_CODE_KEEP),
         (CitizenTokenRevocation, CitizenTokenRevocation.expires_at < now),
     )
 
 
 def erase_profiles(session: Session, rows) -> None:
-    """Delete the given ``(id, uuid)`` citizen profiles and log it in one entry. Flushes."""
+    """Delete the given ``(id, uuid)`` citizen profiles, with the WeChat binding, consents,
+    notification settings and inbox of their phones, and log it in one entry. Flushes."""
     if not rows:
         return
-    session.execute(delete(CitizenProfile).where(CitizenProfile.id.in_([r.id for r in rows])))
+    ids = [r.id for r in rows]
+    phones = select(CitizenProfile.phone_bidx).where(CitizenProfile.id.in_(ids))
+    openids = select(WeChatBinding.openid_bidx).where(WeChatBinding.phone_bidx.in_(phones))
+    session.execute(delete(SubscriptionConsent).where(SubscriptionConsent.openid_bidx.in_(openids)))
+    session.execute(delete(WeChatBinding).where(WeChatBinding.phone_bidx.in_(phones)))
+    session.execute(
+        delete(NotificationPreference).where(NotificationPreference.phone_bidx.in_(phones))
+    )
+    _delete_messages(session, InboxMessage.phone_bidx.in_(phones))
+    session.execute(delete(CitizenProfile).where(CitizenProfile.id.in_(ids)))
     append_entry(
         session,
         runtime().ring,
         AccessContext.for_system("retention", purpose=PURPOSE),
         action=ACTION_ERASE,
         records=[f"citizen_profiles:{row.uuid}" for row in rows],
-        fields=("citizen_profiles.phone", "citizen_profiles.phone_bidx"),
+        fields=PROFILE_FIELDS,
         value_hashes={},
     )
 

@@ -21,6 +21,17 @@ Staff
 Citizens
   - The phone that filed the order (its blind index is on the order) sees the public view;
     for anyone else the order does not exist (404, exactly like an unknown number).
+  - A phone following the order — its own request was merged into it (重复件) — sees the
+    public view without anything about the requester (no requester block, request text,
+    rating or rating notes: ``notifications.follows.follower_view``) and takes no step.
+
+Photos (``photo_access``)
+  - The requester sees every photo of their order (theirs and the handlers' "after" photos).
+  - Staff see a photo's pixels only as a logged read (``privacy.access.reveal``): a unit
+    currently handling the order (also on a confidential order: the photo comes alone,
+    with no requester data), the staff member who took it, and a privacy officer with a
+    stated purpose. The rest of the centre and units whose part has ended see that a photo
+    exists (its place on the timeline), not the photo: 403.
 """
 
 from __future__ import annotations
@@ -36,6 +47,7 @@ from hotline.extensions import db
 from hotline.models.enums import AssignmentRole, AssignmentState, Role
 from hotline.models.orders import Assignment, Order, OrderEvent
 from hotline.services.actors import Actor
+from hotline.services.notifications import follows
 from privacy.matrix import Grant, OrderFacts, Viewer, grant_for
 
 CENTRE_ROLES = frozenset(
@@ -51,6 +63,7 @@ class Standing(StrEnum):
     CURRENT_UNIT = "current_unit"
     PAST_UNIT = "past_unit"
     OWNER = "owner"
+    FOLLOWER = "follower"
     NONE = "none"
 
 
@@ -154,3 +167,33 @@ def unit_clause(unit_id: int, *, scope: str = "current") -> ColumnElement[bool]:
 
 def owned_by(order: Order, phone_bidx: str | None) -> bool:
     return phone_bidx is not None and order.phone_bidx == phone_bidx
+
+
+def citizen_standing(order_id: int, order_phone_bidx: str | None, phone_bidx: str) -> Standing:
+    """A logged-in citizen's standing on an order: its requester, a follower, or none."""
+    if order_phone_bidx is not None and order_phone_bidx == phone_bidx:
+        return Standing.OWNER
+    return Standing.FOLLOWER if follows.follows(order_id, phone_bidx) else Standing.NONE
+
+
+@dataclass(frozen=True)
+class PhotoGrant:
+    """May a staff member see an order's photo, and on what terms."""
+
+    purpose_required: bool
+    default_purpose: str | None
+
+
+PHOTO_REFUSED = "您无权查看该工单的照片"
+
+
+def photo_access(order: Order, actor: Actor, uploaded_by_id: int | None) -> PhotoGrant:
+    """The rule for a staff member opening one photo of ``order`` (403 when refused)."""
+    access = require_staff(order, actor)
+    if actor.role == Role.PRIVACY_OFFICER:
+        return PhotoGrant(True, None)
+    if actor.user_id is not None and actor.user_id == uploaded_by_id:
+        return PhotoGrant(False, "查看本人上传的照片")
+    if access.standing == Standing.CURRENT_UNIT:
+        return PhotoGrant(False, "办理工单查看照片")
+    raise Forbidden(PHOTO_REFUSED, code="photo_forbidden")

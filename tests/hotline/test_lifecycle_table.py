@@ -107,6 +107,9 @@ def _prepare(world, order: Order, row: Transition, actor: Actor) -> None:
         )
         seal_field(runtime().cipher, request, "reason", "需协调")
         order.events.append(request)
+    if row.step == Step.URGE:  # past half of its time limit
+        order.received_at = now - timedelta(days=6)
+        order.deadline_at = now + timedelta(days=1)
     if row.step == Step.REOPEN:
         order.ratings.append(
             Rating(
@@ -144,6 +147,9 @@ def _take(world, order: Order, row: Transition, actor: Actor) -> None:
         Step.RATE: lambda: lifecycle.rate(order, actor, Resolution.YES, Satisfaction.SATISFIED),
         Step.REOPEN: lambda: lifecycle.reopen(order, actor, "不满意"),
         Step.CLOSE: lambda: lifecycle.close(order, actor),
+        Step.URGE: lambda: lifecycle.urge(order, actor),
+        Step.ADD_INFO: lambda: lifecycle.add_information(order, actor, "楼道灯也坏了"),
+        Step.WITHDRAW: lambda: lifecycle.withdraw(order, actor, "问题已自行解决"),
     }
     calls[step]()
 

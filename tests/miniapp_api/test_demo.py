@@ -14,14 +14,14 @@ DEMO = "13800138000"
 def test_demo_orders_for_the_demo_phone(app, world, runner, client):
     result = runner.invoke(args=["citizen", "demo"])
     assert result.exit_code == 0, result.output
-    assert "138****8000: 7 orders" in result.output
-    assert db.session.scalar(select(func.count(Order.id))) == 7
+    assert "138****8000: 8 orders" in result.output
+    assert db.session.scalar(select(func.count(Order.id))) == 8
     again = runner.invoke(args=["citizen", "demo"])
     assert "nothing created" in again.output
 
     headers = login(client, DEMO)
     items = client.get(f"{API}/orders", headers=headers).get_json()["items"]
-    assert len(items) == 7
+    assert len(items) == 8
     statuses = {o["status"] for o in items}
     assert {"completed", "accepted", "closed", "answered"} <= statuses
     assert any(o["overdue"] for o in items)

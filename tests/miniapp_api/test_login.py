@@ -272,3 +272,16 @@ def test_a_worker_sees_logout_and_new_steps_at_once(make_citizen_app, world):
         resp = worker.get(path, headers=headers)
         assert resp.status_code == 401, path
         assert resp.get_json()["error"]["code"] == "token_revoked"
+
+
+def test_a_logged_out_token_is_refused_before_any_order_is_looked_for(client, world, citizen):
+    """The detail view reads the revocation in its own query; when there is no order to
+    read, the token is still refused as logged out rather than told 'not found'."""
+    order = make_order(world, state="accepted")
+    headers = citizen()
+    assert client.get(f"{API}/orders/{order.order_no}", headers=headers).status_code == 200
+    assert client.post(f"{API}/auth/logout", headers=headers).status_code == 204
+    for number in (order.order_no, "20990101000001", "x"):
+        resp = client.get(f"{API}/orders/{number}", headers=headers)
+        assert resp.status_code == 401, number
+        assert resp.get_json()["error"]["code"] == "token_revoked"

@@ -12,7 +12,7 @@ from hotline.models.orders import Order
 from privacy.blind_index import blind_index
 from privacy.fields import open_field
 from privacy.runtime import runtime
-from tests.miniapp_api.helpers import API, PHONE
+from tests.miniapp_api.helpers import API, OTHER_PHONE, PHONE
 
 
 def _body(world, **overrides):
@@ -78,12 +78,30 @@ def test_a_near_identical_request_is_merged(client, world, citizen):
     assert resp.status_code == 200
     body = resp.get_json()
     assert body["merged"] is True
+    assert body["following"] is False
     assert body["order_no"] == first["order_no"]
     assert body["query_code"] is None
     assert body["message"] == f"您的诉求与工单 {first['order_no']} 相同，已合并办理"
     assert db.session.scalar(select(Order)).repeat_count == 1
     detail = client.get(f"{API}/orders/{first['order_no']}", headers=headers).get_json()
     assert detail["timeline"][-1]["label"] == "收到重复诉求"
+
+
+def test_a_neighbours_identical_request_is_merged_and_followed(client, world, citizen):
+    first = _submit(client, citizen(), _body(world)).get_json()
+    neighbour = citizen(OTHER_PHONE)
+    resp = _submit(client, neighbour, _body(world, address="望京西园三区5号楼2单元"))
+    assert resp.status_code == 200
+    body = resp.get_json()
+    assert (body["merged"], body["following"]) == (True, True)
+    assert body["order_no"] == first["order_no"]
+    assert body["message"].startswith(f"您的诉求与他人已反映的工单 {first['order_no']} 相同")
+    mine = client.get(f"{API}/orders", headers=neighbour).get_json()["items"]
+    assert [(o["order_no"], o["following"]) for o in mine] == [(first["order_no"], True)]
+    detail = client.get(f"{API}/orders/{first['order_no']}", headers=neighbour).get_json()
+    assert detail["requester"] is None
+    assert detail["content"] is None
+    assert db.session.scalar(select(Order)).repeat_count == 1
 
 
 @pytest.mark.parametrize(

@@ -209,3 +209,90 @@ def test_idle_citizen_profiles_and_login_leftovers_go(app, cipher, ring, runner)
     assert entry.action == "erase"
     assert entry.records == f"citizen_profiles:{idle_uuid}"
     assert verify_chain(db.session, ring).ok
+
+
+def test_notifications_go_with_the_erased_order_and_the_idle_phone(app, make_order, cipher):
+    from hotline.models.citizen import CitizenProfile
+    from hotline.models.notifications import (
+        Delivery,
+        DeliveryChannel,
+        DeliveryState,
+        InboxMessage,
+        NotificationKind,
+        NotificationPreference,
+        OrderFollow,
+        OutboxEntry,
+        SubscriptionConsent,
+        WeChatBinding,
+        WeChatTicket,
+    )
+
+    now = utcnow()
+    long_ago = now - timedelta(days=4 * 365)
+
+    def message(order, phone_bidx: str) -> InboxMessage:
+        event = append_event(order, EventType.PROGRESS, SYSTEM)
+        db.session.flush()
+        entry = OutboxEntry(event=event, order=order, kind=NotificationKind.COMPLETED)
+        row = InboxMessage(
+            outbox_id=0,
+            order_id=order.id,
+            phone_bidx=phone_bidx,
+            kind=NotificationKind.COMPLETED,
+            title="工单已办结",
+        )
+        db.session.add(entry)
+        db.session.flush()
+        row.outbox_id = entry.id
+        seal_field(cipher, row, "body", "您的工单已办结：已更换电梯主板。")
+        db.session.add(row)
+        db.session.add(Delivery(message=row, channel=DeliveryChannel.SMS, state=DeliveryState.SENT))
+        return row
+
+    old = make_order({"phone": "13900006666"}, content="电梯停运")
+    old.status, old.closed_at = OrderStatus.CLOSED, long_ago
+    live = make_order({"phone": "13900007777"}, content="路灯不亮")
+    follow = OrderFollow(order_id=old.id, phone_bidx="neighbour")
+    seal_field(cipher, follow, "phone", "13900005555")
+    db.session.add(follow)
+    message(old, "requester")
+    message(live, "active")
+    message(live, "idle")  # an idle phone's inbox goes even while the order stays
+
+    for bidx, days in (("idle", 4 * 365), ("active", 3)):
+        profile = CitizenProfile(phone_bidx=bidx, created_at=now - timedelta(days=days))
+        profile.last_login_at = now - timedelta(days=days)
+        binding = WeChatBinding(openid_bidx=f"o-{bidx}", phone_bidx=bidx)
+        seal_field(cipher, binding, "openid", f"openid-{bidx}")
+        db.session.add_all(
+            [
+                profile,
+                binding,
+                SubscriptionConsent(openid_bidx=f"o-{bidx}", template_id="t", remaining=1),
+                NotificationPreference(phone_bidx=bidx, wechat=True, sms=False, muted_kinds=[]),
+            ]
+        )
+    db.session.add(
+        WeChatTicket(ticket_id="stale", openid_bidx="o-x", expires_at=now - timedelta(days=2))
+    )
+    db.session.commit()
+
+    result = erase_expired(db.session, years=3)
+    assert (result.erased, result.profiles) == (1, 1)
+
+    db.session.expire_all()
+    assert db.session.scalars(select(InboxMessage.phone_bidx)).all() == ["active"]
+    assert db.session.scalar(select(func.count(Delivery.id))) == 1
+    assert db.session.scalar(select(func.count(OrderFollow.id))) == 0
+    assert db.session.scalars(select(WeChatBinding.phone_bidx)).all() == ["active"]
+    assert db.session.scalars(select(SubscriptionConsent.openid_bidx)).all() == ["o-active"]
+    assert db.session.scalars(select(NotificationPreference.phone_bidx)).all() == ["active"]
+    assert db.session.scalar(select(func.count(WeChatTicket.id))) == 0
+    # The outbox says nothing personal and stays (the statistics of sends keep their rows).
+    assert db.session.scalar(select(func.count(OutboxEntry.id))) == 3
+    entries = db.session.scalars(
+        select(AccessLogEntry).where(AccessLogEntry.action == "erase")
+    ).all()
+    fields = " ".join(e.fields for e in entries)
+    assert "inbox_messages.body" in fields
+    assert "wechat_bindings.openid" in fields

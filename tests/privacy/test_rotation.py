@@ -231,3 +231,11 @@ def test_primary_cannot_be_retired(keyfile_app):
     app, _ = keyfile_app
     result = app.test_cli_runner().invoke(args=["privacy", "keys", "retire", "k1"])
     assert result.exit_code != 0
+
+
+def test_tables_of_photos_rotate_in_small_batches():
+    """A batch holds every ciphertext it reseals twice over: photos go a few at a time."""
+    tables = dict((t.name, cols) for t, cols in rotation.encrypted_tables())
+    assert rotation.batch_rows(tables["attachments"], 500) == rotation.MEDIA_BATCH_ROWS
+    assert rotation.batch_rows(tables["attachments"], 4) == 4
+    assert rotation.batch_rows(tables["orders"], 500) == 500

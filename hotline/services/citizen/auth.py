@@ -150,6 +150,11 @@ def _profile_for(phone: str, bidx: str, now: datetime) -> CitizenProfile:
     return profile
 
 
+def login_profile(phone: str, now: datetime | None = None) -> CitizenProfile:
+    """The profile of a phone proven by another route (WeChat's phone-number API)."""
+    return _profile_for(phone, phone_bidx(phone), now or utcnow())
+
+
 def profile_phone(phone_bidx: str) -> str:
     """The logged-in phone, decrypted in memory to be sealed again into a new order.
 

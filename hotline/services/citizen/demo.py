@@ -1,16 +1,22 @@
 """Demo orders for one phone, so that a newcomer can log in on /m/ with the demo phone and
-see every kind of timeline: completed and ready to rate, in progress, overdue, extended,
-returned and re-dispatched, confidential, answered directly.
+see every kind of timeline: completed and ready to rate (with the unit's "after" photo),
+reopened after an unsatisfied rating and in progress again, overdue (ready to 催办),
+extended, returned and re-dispatched, confidential, answered directly, and one just
+dispatched that no unit has accepted yet (ready to 撤回).
 
 The orders go through the same intake and lifecycle services as real ones, replayed with
-past times; requester data is invented.
+past times; requester data is invented. Staff reads of the demo phone's personal data are
+recorded through the access layer, as the role matrix allows them, so that 我的数据 shows
+which unit read the phone number, when and why.
 """
 
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from PIL import Image, ImageDraw
 from sqlalchemy import func, select
 
 from hotline.extensions import db
@@ -21,7 +27,10 @@ from hotline.models.places import Street
 from hotline.models.units import StaffUser, Unit
 from hotline.services import intake, lifecycle
 from hotline.services.actors import Actor
+from hotline.services.citizen import photos
 from hotline.services.citizen.auth import phone_bidx
+from privacy import access
+from privacy.accesslog import AccessContext
 from privacy.orm import utcnow
 
 NAME = "张伟"
@@ -150,23 +159,41 @@ def create_demo_orders(phone: str, now: datetime | None = None) -> int:
         "经核实，电梯控制板老化导致停运，已更换并通过检测，恢复正常运行。",
         at=max(t, now - day),
     )
+    first = order
 
-    # 2. In progress, inside its time limit.
+    # 2. Completed, rated 未解决 + 不满意 with a request to reopen, in progress again
+    #    inside its new time limit (the rating of the first round stays visible).
     order = _receive(
         c,
         phone,
-        now - 2 * day,
+        now - 6 * day,
         "路口的路灯坏了好几天，晚上很黑，希望尽快修好。",
         "路灯不亮",
         channel=Channel.MINIAPP,
     )
-    _handle(c, order, now - 2 * day, ["已报市政路灯养护单位，排期维修"])
+    t = _handle(c, order, now - 6 * day, ["已报市政路灯养护单位，排期维修"])
+    lifecycle.complete(order, c.handler, "已更换灯泡，路灯恢复照明。", at=t + timedelta(hours=2))
+    lifecycle.rate(
+        order,
+        Actor.citizen(bidx),
+        Resolution.NO,
+        Satisfaction.DISSATISFIED,
+        comment="只亮了一个晚上又不亮了，线路的问题没有解决。",
+        ask_reopen=True,
+        at=now - 4 * day,
+    )
+    lifecycle.accept(order, c.handler, at=now - 3 * day)
+    lifecycle.add_progress(
+        order, c.handler, "已安排电力班组排查线路，更换老化电缆", at=now - 2 * day
+    )
+    in_progress = order
 
     # 3. Overdue: the time limit passed without completion.
     order = _receive(
         c, phone, now - 9 * day, "楼下饭馆油烟直排，家里窗户都不敢开，请查处。", "油烟扰民"
     )
     _handle(c, order, now - 9 * day, ["已约谈商户，要求加装油烟净化设备"])
+    overdue = order
 
     # 4. Extended: the unit asked for more time, the supervisor approved.
     order = _receive(
@@ -225,5 +252,55 @@ def create_demo_orders(phone: str, now: datetime | None = None) -> int:
         "请携带身份证、租房合同或房产证明到社区服务站办理，也可在网上预约。",
         at=now - 12 * day + timedelta(minutes=5),
     )
+
+    # 8. Submitted on the mini-program an hour ago and dispatched, not accepted yet.
+    waiting = _receive(
+        c,
+        phone,
+        now - timedelta(hours=1),
+        "小区南门外人行道上的井盖松动，踩上去会翻，夜里看不见很危险。",
+        "道路破损",
+        channel=Channel.MINIAPP,
+    )
+    lifecycle.dispatch(waiting, c.dispatcher, c.unit, at=now - timedelta(minutes=40))
     db.session.flush()
-    return 7
+    _after_photo(c, first, first.events[-1])
+    _reads(c, first, overdue, in_progress, now)
+    return 8
+
+
+def _after_photo(c: Cast, order: Order, event) -> None:
+    """The unit's "after" photo on the completed order, through the photo pipeline."""
+    image = Image.new("RGB", (960, 720), (196, 200, 204))
+    draw = ImageDraw.Draw(image)
+    draw.rectangle((0, 480, 960, 720), fill=(120, 124, 128))  # the floor
+    draw.rectangle((330, 120, 630, 600), fill=(170, 176, 184), outline=(60, 60, 60), width=8)
+    draw.line((480, 120, 480, 600), fill=(60, 60, 60), width=6)  # the lift's doors
+    draw.rectangle((660, 300, 700, 380), fill=(40, 120, 60))  # its call button, lit
+    out = io.BytesIO()
+    image.save(out, format="JPEG", quality=85)
+    photos.replay_staff_photo(order, event, c.handler, out.getvalue())
+
+
+def _reads(c: Cast, first: Order, overdue: Order, in_progress: Order, now: datetime) -> None:
+    """What staff read of the demo phone's data, each read one the role matrix allows: the
+    handler of the unit calling about the overdue and the running order, the agent who
+    recorded the completed one calling back."""
+    day = timedelta(days=1)
+    reads = (
+        (c.handler, overdue, ("requester_phone",), "联系诉求人约定上门查看", now - 7 * day),
+        (c.handler, in_progress, ("requester_phone",), "电话告知维修排期", now - day),
+        (c.handler, overdue, ("requester_phone",), "联系诉求人说明整改进度", now - 2 * day),
+        (
+            c.agent,
+            first,
+            ("requester_name", "requester_phone"),
+            "回访诉求人",
+            now - timedelta(hours=3),
+        ),
+    )
+    for actor, order, fields, purpose, at in sorted(reads, key=lambda r: r[4]):
+        ctx = AccessContext.for_staff(
+            actor.user_id, actor.role, actor.unit_id, purpose=purpose, occurred_at=at
+        )
+        access.reveal(db.session, order, list(fields), ctx=ctx.for_order(order.id, order.order_no))

@@ -11,19 +11,22 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask import current_app
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import bindparam, exists, func, or_, select
 from sqlalchemy.orm import defer, joinedload, raiseload, selectinload
 
-from hotline.errors import Invalid, NotFound
+from hotline.errors import Conflict, Invalid, NotFound
 from hotline.extensions import db
 from hotline.models.categories import Category
+from hotline.models.citizen import CitizenTokenRevocation
 from hotline.models.enums import Channel, OrderKind, OrderStatus, Resolution, Satisfaction
+from hotline.models.notifications import OrderFollow
 from hotline.models.orders import Order, OrderEvent
 from hotline.models.places import Community, District, Street
 from hotline.models.units import StaffUser
 from hotline.services import intake, lifecycle
 from hotline.services.actors import Actor
 from hotline.services.citizen import auth as citizen_auth
+from hotline.services.notifications import follows
 from privacy import catalog
 from privacy.blind_index import matches
 from privacy.runtime import runtime
@@ -72,7 +75,7 @@ _BY_ID = _detail_query().where(Order.id == bindparam("order_id"))
 _LAST_SEQ = (
     select(func.max(OrderEvent.seq)).where(OrderEvent.order_id == Order.id).scalar_subquery()
 )
-_HEAD = select(
+_HEAD_COLUMNS = (
     Order.id,
     Order.status,
     Order.round,
@@ -81,7 +84,22 @@ _HEAD = select(
     Order.completed_at,
     Order.personal_erased_at,
     _LAST_SEQ.label("last_seq"),
-).where(Order.order_no == bindparam("order_no"), Order.phone_bidx == bindparam("phone_bidx"))
+)
+# The caller's own order, or one it follows (its repeat was merged into it: seen as
+# ``follower_view``), and whether the caller's token was revoked: one round trip.
+_FOLLOWS = exists().where(
+    OrderFollow.order_id == Order.id,
+    OrderFollow.phone_bidx == bindparam("phone_bidx"),
+    OrderFollow.ended_at.is_(None),
+)
+_HEAD = select(
+    *_HEAD_COLUMNS,
+    (Order.phone_bidx != bindparam("phone_bidx")).label("following"),
+    exists().where(CitizenTokenRevocation.token_id == bindparam("token_id")).label("revoked"),
+).where(
+    Order.order_no == bindparam("order_no"),
+    or_(Order.phone_bidx == bindparam("phone_bidx"), _FOLLOWS),
+)
 
 
 def _one(query, **params) -> Order | None:
@@ -98,10 +116,11 @@ def own_order(phone_bidx: str, order_no: str, *, for_update: bool = False) -> Or
     return order
 
 
-def own_order_head(phone_bidx: str, order_no: str):
-    """The caller's order as one light row: its id, the columns the time limits depend on,
-    and the sequence number of its last event, which changes with every step (a version)."""
-    params = {"order_no": order_no, "phone_bidx": phone_bidx}
+def own_order_head(phone_bidx: str, order_no: str, token_id: str = ""):
+    """The caller's order (or one it follows) as one light row: its id, the columns the
+    time limits depend on, the sequence number of its last event, which changes with every
+    step (a version), ``following``, and ``revoked``: whether ``token_id`` was revoked."""
+    params = {"order_no": order_no, "phone_bidx": phone_bidx, "token_id": token_id}
     head = db.session.connection().execute(_HEAD, params).first()
     if head is None:
         raise NotFound(NOT_FOUND_MESSAGE, code="order_not_found")
@@ -141,6 +160,8 @@ def my_orders(phone_bidx: str, f: MyOrdersFilter) -> tuple[list[Order], int]:
     """The phone's orders, newest first, and how many there are (counted in the same
     query; a page past the end counts separately)."""
     where = [Order.phone_bidx == phone_bidx]
+    if follows.follows_any(phone_bidx):  # and the orders it follows (重复件)
+        where = [or_(where[0], follows.following_clause(phone_bidx))]
     if f.status:
         where.append(Order.status.in_(f.status))
     rows = db.session.execute(
@@ -166,8 +187,17 @@ def rate(
     comment: str | None = None,
     reopen: bool = False,
 ) -> Order:
-    """评价 of the caller's own order; the comment is stored sealed and shown redacted."""
-    order = own_order(phone_bidx, order_no, for_update=True)
+    """评价 of the caller's own order; the comment is stored sealed and shown redacted.
+    A follower does not rate (one rating per order: the requester's)."""
+    try:
+        order = own_order(phone_bidx, order_no, for_update=True)
+    except NotFound:
+        if follows.follows_order(order_no, phone_bidx):
+            raise Conflict(
+                "您关注的工单由提交诉求的市民评价；如仍不满意，可在归档后重新提交诉求",
+                code="follower_cannot_rate",
+            ) from None
+        raise
     comment = (comment or "").strip() or None
     lifecycle.rate(
         order,
@@ -203,10 +233,16 @@ def submit(
     address: str | None = None,
     confidential: bool = False,
     channel: Channel = Channel.MINIAPP,
+    photo_ids=(),
 ) -> intake.IntakeResult:
-    """受理 of a request typed by the citizen; a repeat is merged into the earlier order."""
+    """受理 of a request typed by the citizen; a repeat is merged into the earlier order.
+    Photos uploaded beforehand (``photos.stage_for_citizen``) join it with its first event
+    (or with the repeat's event on the earlier order)."""
+    from hotline.services.citizen import photos
+
     if channel not in CITIZEN_CHANNELS:
         raise Invalid("渠道只能是小程序或网站", details={"field": "channel"})
+    photo_ids = photos.check_ids(photo_ids)
     phone = citizen_auth.profile_phone(phone_bidx)
     result = intake.receive(
         Actor.citizen(phone_bidx),
@@ -221,4 +257,5 @@ def submit(
         confidential=confidential,
     )
     db.session.flush()
+    photos.attach_citizen(result.order, result.order.events[-1], phone_bidx, photo_ids)
     return result

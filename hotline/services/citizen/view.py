@@ -1,9 +1,11 @@
 """The 阳光办理 view of one order: what a citizen may see, built from an explicit whitelist.
 
 Everything personal is masked, even for the owner: the requester block shows the masked
-name, phone and address (none at all for a confidential order), and every free text
-(request, public notes, reasons, replies) passes through ``privacy.redaction``. Internal
-notes are never read. Masked values are computed on the server without an access-log
+name and phone, and the address as the requester typed it cut before the building
+(``privacy.masking.mask_own_address``: only the requester, by login or query code, ever
+sees this block; none at all for a confidential order), and every free text (request,
+public notes, reasons, replies) passes through ``privacy.redaction``. Internal notes are
+never read. Masked values are computed on the server without an access-log
 entry (``privacy.access.masked``): no plaintext leaves, so nothing is logged.
 """
 
@@ -19,19 +21,21 @@ from hotline.cache import local_cache
 from hotline.models.enums import EventType, RatingSource
 from hotline.models.orders import Order, OrderEvent, Rating
 from hotline.services import deadlines
+from hotline.services.citizen import photos as citizen_photos
+from hotline.services.citizen.actions import ActionFacts, Available, action_facts, available
 from hotline.services.citizen.reference import Names, UnitInfo, names
 from hotline.services.lifecycle import table as lifecycle_table
-from privacy import catalog
 from privacy.access import masked
 from privacy.fields import open_field
-from privacy.masking import mask_name
+from privacy.masking import mask_name, mask_own_address
 from privacy.orm import utcnow
 from privacy.redaction import redact_text
 from privacy.runtime import runtime
 
 E = EventType
-# The requester block a citizen sees: their identity masked, without the ID number.
-REQUESTER_FIELDS = tuple(c for c in catalog.IDENTITY_COLUMNS if c != "requester_id_number")
+# The requester block a citizen sees: their name and phone masked (the address has a rule
+# of its own, ``requester_block``); never the ID number.
+MASKED_REQUESTER = ("requester_name", "requester_phone")
 RATABLE = lifecycle_table.sources(lifecycle_table.Step.RATE)
 
 # Steps a citizen sees, with the label shown for them. Internal deliberation (an extension
@@ -55,6 +59,9 @@ SHOWN_LABELS: dict[EventType, str] = {
     E.RATED: "评价",
     E.REOPENED: "重启办理",
     E.CLOSED: "归档",
+    E.URGED: "催办",
+    E.INFO_ADDED: "补充说明",
+    E.WITHDRAWN: "撤回",
 }
 NOTE_SHOWN = {
     E.ANSWERED,
@@ -66,8 +73,9 @@ NOTE_SHOWN = {
     E.COMPLETED,
     E.FOLLOWED_UP,
     E.RATED,
+    E.INFO_ADDED,
 }
-REASON_SHOWN = {E.RETURNED, E.EXTENSION_APPROVED, E.ESCALATED, E.REOPENED}
+REASON_SHOWN = {E.RETURNED, E.EXTENSION_APPROVED, E.ESCALATED, E.REOPENED, E.WITHDRAWN}
 HANDLER_STEPS = {E.ACCEPTED, E.CONTACTED, E.PROGRESS, E.COMPLETED}
 
 
@@ -76,6 +84,27 @@ def _redacted(text: str | None) -> str | None:
     """Redaction of staff-written public text (notes, reasons, replies), memoised: the same
     few notes are shown again and again, and a pure function cannot be stale."""
     return redact_text(text)
+
+
+@dataclass(frozen=True)
+class TimelinePhoto:
+    """A photo on the timeline: where to fetch it, never its pixels."""
+
+    order_no: str
+    photo_id: str
+    source: str
+    width: int
+    height: int
+    thumb_width: int
+    thumb_height: int
+
+
+@dataclass(frozen=True)
+class StepHandler:
+    """Who acted on a handling step: masked name and staff number (as the handler block)."""
+
+    name: str | None
+    staff_no: str | None
 
 
 @dataclass
@@ -92,6 +121,8 @@ class TimelineEntry:
     new_deadline: datetime | None = None
     resolution: str | None = None
     satisfaction: str | None = None
+    photos: list[TimelinePhoto] = field(default_factory=list)
+    handler: StepHandler | None = None
 
 
 @dataclass
@@ -103,21 +134,24 @@ class Handler:
 
 @dataclass(frozen=True)
 class RatingFacts:
-    """What the rating window needs from the ratings: they change only with an event."""
+    """What the rating window (and the requester's other actions) need from the order:
+    they change only with an event."""
 
     rated_this_round: bool
     reopen_used: bool
+    actions: ActionFacts | None = None
 
 
 @dataclass
 class MyRating:
-    """The citizen's own rating of this round, its comment redacted."""
+    """The citizen's own rating of one round, its comment redacted."""
 
     resolution: str
     satisfaction: str
     comment: str | None
     reopen_requested: bool
     rated_at: datetime
+    round: int = 1
 
 
 @dataclass
@@ -125,7 +159,8 @@ class RatingState:
     can_rate: bool
     rate_until: datetime | None
     can_request_reopen: bool
-    mine: MyRating | None = None
+    mine: MyRating | None = None  # this round's
+    history: list[MyRating] = field(default_factory=list)  # every round's, oldest first
 
 
 @dataclass
@@ -136,6 +171,7 @@ class LiveState:
     seconds_remaining: int | None
     overdue_seconds: int | None
     rating: RatingState
+    actions: Available | None = None
 
 
 def overdue_seconds(order, now: datetime) -> int | None:
@@ -154,7 +190,11 @@ def _mine(order: Order) -> Rating | None:
 
 
 def rating_facts(order: Order) -> RatingFacts:
-    return RatingFacts(_mine(order) is not None, any(r.reopen_requested for r in order.ratings))
+    return RatingFacts(
+        _mine(order) is not None,
+        any(r.reopen_requested for r in order.ratings),
+        action_facts(order),
+    )
 
 
 def live_state(order, facts: RatingFacts, now: datetime | None = None) -> LiveState:
@@ -169,6 +209,7 @@ def live_state(order, facts: RatingFacts, now: datetime | None = None) -> LiveSt
         seconds_remaining=deadlines.seconds_remaining(order, now),
         overdue_seconds=overdue_seconds(order, now),
         rating=RatingState(can_rate, until, can_rate and not facts.reopen_used),
+        actions=available(facts.actions, now) if facts.actions is not None else None,
     )
 
 
@@ -180,7 +221,19 @@ def _text(event: OrderEvent, column: str) -> str | None:
     return _redacted(open_field(runtime().cipher, event, column))
 
 
-def _entry(event: OrderEvent, first_dispatch: bool, known: Names) -> TimelineEntry:
+def _step_handler(event: OrderEvent) -> StepHandler | None:
+    if event.type not in HANDLER_STEPS or event.actor is None:
+        return None
+    return StepHandler(mask_name(event.actor.display_name), event.actor.staff_no)
+
+
+def _entry(
+    event: OrderEvent,
+    first_dispatch: bool,
+    known: Names,
+    pictures: list[TimelinePhoto],
+    show_handler: bool = False,
+) -> TimelineEntry:
     label = SHOWN_LABELS[event.type]
     if event.type == E.DISPATCHED and not first_dispatch:
         label = "重新派单"
@@ -199,25 +252,53 @@ def _entry(event: OrderEvent, first_dispatch: bool, known: Names) -> TimelineEnt
         new_deadline=event.new_deadline if event.type == E.EXTENSION_APPROVED else None,
         resolution=data.get("resolution") if verdict else None,
         satisfaction=data.get("satisfaction") if verdict else None,
+        photos=pictures,
+        handler=_step_handler(event) if show_handler else None,
     )
 
 
-def timeline(order: Order, known: Names) -> list[TimelineEntry]:
+def _pictures(order: Order) -> dict[int, list[TimelinePhoto]]:
+    return {
+        event_id: [
+            TimelinePhoto(
+                order.order_no,
+                r.photo_id,
+                r.source,
+                r.width,
+                r.height,
+                r.thumb_width,
+                r.thumb_height,
+            )
+            for r in refs
+        ]
+        for event_id, refs in citizen_photos.by_event(order.id).items()
+    }
+
+
+def timeline(order: Order, known: Names, *, handlers: bool = False) -> list[TimelineEntry]:
+    """The steps a citizen sees; with ``handlers`` (and ``CITIZEN_SHOW_HANDLER``) each
+    handling step names the staff member who took it, masked."""
     entries, dispatched = [], False
+    pictures = _pictures(order) if order.id is not None else {}
+    show_handler = handlers and current_app.config["CITIZEN_SHOW_HANDLER"]
     for event in order.events:
         if event.type not in SHOWN_LABELS:
             continue
-        entries.append(_entry(event, not dispatched, known))
+        entry = _entry(event, not dispatched, known, pictures.get(event.id, []), show_handler)
+        entries.append(entry)
         dispatched = dispatched or event.type == E.DISPATCHED
     return entries
 
 
 def handler(order: Order, lead: UnitInfo | None) -> Handler | None:
-    """The lead unit's staff member who acted last: masked name, staff number, and the
-    unit's service phone (``CITIZEN_SHOW_HANDLER``)."""
+    """The lead unit's staff member who acted last in the current round (a reopened order
+    has nobody until someone of the unit takes it up again): masked name, staff number,
+    and the unit's service phone (``CITIZEN_SHOW_HANDLER``)."""
     if not current_app.config["CITIZEN_SHOW_HANDLER"] or lead is None:
         return None
     for event in reversed(order.events):
+        if event.round != order.round:
+            break
         if (
             event.type in HANDLER_STEPS
             and event.unit_id == order.lead_unit_id
@@ -230,13 +311,21 @@ def handler(order: Order, lead: UnitInfo | None) -> Handler | None:
 
 
 def requester_block(order: Order) -> dict | None:
+    """The requester as they see themselves: name and phone masked; the address as they
+    typed it, up to the community (``mask_own_address``), not the staff mask that keeps
+    only the street. Shown only to the requester (login or query code), never to a
+    follower or a unit."""
     if order.confidential:
         return None
-    values = masked(order, REQUESTER_FIELDS)
+    values = masked(order, MASKED_REQUESTER)
+    address = None
+    if order.requester_address is not None:
+        typed = open_field(runtime().cipher, order, "requester_address")
+        address = redact_text(mask_own_address(typed))
     return {
         "name": values["requester_name"],
         "phone": values["requester_phone"],
-        "address": values["requester_address"],
+        "address": address,
     }
 
 
@@ -248,6 +337,7 @@ class OrderSummary:
     summary: str | None
     unit: str | None
     category: str | None
+    following: bool = False  # followed, not filed, by the caller (重复件)
 
 
 @dataclass
@@ -266,23 +356,36 @@ class PublicOrder(OrderSummary):
     reply: str | None = None
     rating: RatingState | None = None
     facts: RatingFacts | None = None
+    actions: Available | None = None
+
+
+def _my_ratings(order: Order) -> list[MyRating]:
+    """The requester's own ratings, one per round, oldest first, comments redacted."""
+    mine = sorted(
+        (r for r in order.ratings if r.source == RatingSource.CITIZEN), key=lambda r: r.round
+    )
+    return [
+        MyRating(
+            r.resolution,
+            r.satisfaction,
+            masked(r, ("comment",))["comment"],
+            r.reopen_requested,
+            r.rated_at,
+            r.round,
+        )
+        for r in mine
+    ]
 
 
 def public_view(order: Order, now: datetime | None = None) -> PublicOrder:
     known = names(fresh_for=[order, *order.events])
-    entries = timeline(order, known)
+    entries = timeline(order, known, handlers=True)
     replies = [e for e in entries if e.type in (E.COMPLETED.value, E.ANSWERED.value)]
     facts = rating_facts(order)
     live = live_state(order, facts, now)
-    mine = _mine(order)
-    if mine is not None:
-        live.rating.mine = MyRating(
-            mine.resolution,
-            mine.satisfaction,
-            masked(mine, ("comment",))["comment"],
-            mine.reopen_requested,
-            mine.rated_at,
-        )
+    history = _my_ratings(order)
+    live.rating.history = history
+    live.rating.mine = next((r for r in history if r.round == order.round), None)
     lead = known.unit(order.lead_unit_id)
     content = masked(order, ("content",))["content"]
     return PublicOrder(
@@ -306,6 +409,7 @@ def public_view(order: Order, now: datetime | None = None) -> PublicOrder:
         reply=replies[-1].note if replies else None,
         rating=live.rating,
         facts=facts,
+        actions=live.actions,
     )
 
 

@@ -5,6 +5,7 @@ from hotline.services.lifecycle.steps import (  # noqa: F401
     Ledger,
     OrmLedger,
     accept,
+    add_information,
     add_progress,
     answer_directly,
     append_event,
@@ -24,7 +25,9 @@ from hotline.services.lifecycle.steps import (  # noqa: F401
     reopen,
     request_extension,
     return_order,
+    urge,
     whistle,
+    withdraw,
 )
 from hotline.services.lifecycle.table import (  # noqa: F401
     DISPATCH_ROLES,

@@ -10,7 +10,7 @@ same steps. ``at`` lets the generator and the demo replay history; the APIs neve
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Protocol
 
 from hotline.errors import Conflict, Forbidden, Invalid
@@ -174,13 +174,22 @@ def receive_event(order, actor: Actor, channel, at: datetime, ledger: Ledger = O
 
 
 def merge_repeat(
-    order, actor: Actor, channel, kind, at: datetime | None = None, ledger=ORM
+    order,
+    actor: Actor,
+    channel,
+    kind,
+    at: datetime | None = None,
+    ledger=ORM,
+    *,
+    other_caller: bool = False,
 ) -> None:
-    """A repeat of an open order: recorded on it and counted once (重复件)."""
+    """A repeat of an open order: recorded on it and counted once (重复件); ``other_caller``
+    when it came from another phone than the order's requester's (who then follows it)."""
     check(order, actor, Step.MERGE)
-    append_event(
-        order, EventType.MERGED_REPEAT, actor, at, ledger, data={"channel": channel, "kind": kind}
-    )
+    data = {"channel": channel, "kind": kind}
+    if other_caller:
+        data["other_caller"] = True
+    append_event(order, EventType.MERGED_REPEAT, actor, at, ledger, data=data)
     order.repeat_count += 1
 
 
@@ -534,3 +543,100 @@ def close(order, actor: Actor, note: str | None = None, at=None, ledger: Ledger 
     append_event(order, EventType.CLOSED, actor, at, ledger, public_note=note)
     order.status = row.target
     order.closed_at = at
+
+
+# -- the requester's own steps ------------------------------------------------------------
+URGE_EVERY = timedelta(hours=24)
+
+
+def urge_opens_at(order) -> datetime:
+    """When the requester may first urge: half-way through the current time limit (from
+    receipt, or from the reopening of a later round, to the deadline, extensions included)."""
+    start = order.received_at
+    if order.round > 1 and order.dispatched_at is not None:
+        start = order.dispatched_at
+    return start + (order.deadline_at - start) / 2
+
+
+def last_urged(order) -> datetime | None:
+    return next((e.occurred_at for e in reversed(order.events) if e.type == EventType.URGED), None)
+
+
+def urge(order, actor: Actor, at: datetime | None = None, ledger: Ledger = ORM):
+    """催办: the requester chases an open order once it is past half of its time limit (or
+    overdue), at most once every 24 hours. Addressed to the lead unit (``target_unit_id``),
+    so that the unit's work list flags it and a notification can follow the event."""
+    check(order, actor, Step.URGE)
+    at = at or utcnow()
+    opens = urge_opens_at(order)
+    if at < opens:
+        raise Conflict(
+            "办理时限过半后才能催办",
+            code="urge_too_early",
+            details={"allowed_from": opens.isoformat()},
+        )
+    last = last_urged(order)
+    if last is not None and at - last < URGE_EVERY:
+        raise Conflict(
+            "24小时内已催办过，请稍后再催",
+            code="urge_too_soon",
+            details={"allowed_from": (last + URGE_EVERY).isoformat()},
+        )
+    event = append_event(
+        order,
+        EventType.URGED,
+        actor,
+        at,
+        ledger,
+        unit_id=None,
+        target_unit_id=order.lead_unit_id,
+        data={"overdue": at > order.deadline_at},
+    )
+    order.last_urged_at = at
+    order.urge_count = (order.urge_count or 0) + 1
+    return event
+
+
+def add_information(
+    order, actor: Actor, text: str | None, photos: int = 0, at=None, ledger: Ledger = ORM
+):
+    """补充说明: the requester adds text (sealed, shown redacted like the request) and/or
+    photos (attached to the returned event by the caller) to an open order."""
+    check(order, actor, Step.ADD_INFO)
+    text = (text or "").strip() or None
+    if text is None and not photos:
+        raise Invalid("请填写补充说明或添加照片", details={"field": "text"})
+    return append_event(
+        order,
+        EventType.INFO_ADDED,
+        actor,
+        at,
+        ledger,
+        unit_id=None,
+        target_unit_id=order.lead_unit_id,
+        public_note=text,
+        data={"photos": photos} if photos else None,
+    )
+
+
+def withdraw(order, actor: Actor, reason: str, at=None, ledger: Ledger = ORM):
+    """撤回: the requester withdraws a request no unit has accepted; the order ends there
+    (counted in the intake volume, not in the three rates)."""
+    row = check(order, actor, Step.WITHDRAW).row
+    if order.round > 1:
+        raise Conflict("重新办理中的工单不能撤回", code="withdraw_reopened")
+    if any(a.state == A.ACCEPTED for a in order.assignments):
+        raise Conflict("承办单位已签收，不能撤回", code="already_accepted")
+    at = at or utcnow()
+    event = append_event(
+        order,
+        EventType.WITHDRAWN,
+        actor,
+        at,
+        ledger,
+        unit_id=None,
+        reason=_note(reason, "撤回原因"),
+    )
+    _end(order, at, (A.PENDING, A.DISPUTED), tuple(AR), A.WITHDRAWN)
+    order.status = row.target
+    return event

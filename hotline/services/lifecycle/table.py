@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
+from functools import cache
 
 from hotline.errors import Conflict, Forbidden, Invalid
 from hotline.models.enums import (
@@ -48,6 +49,9 @@ class Step(StrEnum):
     RATE = "rate"  # 评价
     REOPEN = "reopen"  # 重启办理
     CLOSE = "close"  # 归档
+    URGE = "urge"  # 催办 by the requester
+    ADD_INFO = "add_info"  # 补充说明 by the requester
+    WITHDRAW = "withdraw"  # 撤回 by the requester
 
 
 @dataclass(frozen=True)
@@ -91,7 +95,10 @@ SUPPORTING = frozenset({AR.JOINT, AR.CO, AR.COORDINATOR})
 WITH_UNITS = _states(S.DISPATCHED, S.ACCEPTED, S.DISPUTED, S.RETURNED)
 OPEN = _states(S.RECEIVED, *WITH_UNITS)
 # The hotline's work on the order is over: no deadline runs (completion has its own time).
-FINISHED = _states(S.ANSWERED, S.CLOSED)
+FINISHED = _states(S.ANSWERED, S.CLOSED, S.WITHDRAWN)
+# No unit has taken the order on: the requester may still withdraw it (the step also checks
+# that no unit holds an accepted assignment, e.g. a joint district of a 双派).
+NOT_ACCEPTED = _states(S.RECEIVED, S.DISPATCHED, S.RETURNED)
 
 
 def _unit(states: Iterable[AssignmentState], roles: frozenset[AssignmentRole]) -> UnitRule:
@@ -259,6 +266,33 @@ TRANSITIONS: tuple[Transition, ...] = (
         (S.CLOSED,),
         HOTLINE_ROLES,
     ),
+    # The requester's own steps on an open order (the time and frequency rules of 催办 are
+    # the step's guard, ``steps.urge``).
+    _T(
+        Step.URGE,
+        "催办",
+        EventType.URGED,
+        OPEN,
+        citizen=True,
+        refusal="只有诉求人可以催办",
+    ),
+    _T(
+        Step.ADD_INFO,
+        "补充说明",
+        EventType.INFO_ADDED,
+        OPEN,
+        citizen=True,
+        refusal="只有诉求人可以补充说明",
+    ),
+    _T(
+        Step.WITHDRAW,
+        "撤回",
+        EventType.WITHDRAWN,
+        NOT_ACCEPTED,
+        (S.WITHDRAWN,),
+        citizen=True,
+        refusal="只有诉求人可以撤回诉求",
+    ),
 )
 
 BY_STEP: dict[Step, tuple[Transition, ...]] = {}
@@ -291,28 +325,11 @@ def check(order, actor, step: Step) -> Permit:
     ``assignments`` with ``unit_id``, ``role``, ``state``; ``kind``, ``role``, ``unit_id``),
     so the synthetic generator checks its plain objects with the same function.
     """
-    rows = BY_STEP[step]
-    if actor.kind == "citizen":
-        rows = tuple(r for r in rows if r.citizen)
-        if not rows:
-            raise Forbidden(BY_STEP[step][0].refusal, code="role_forbidden")
-    elif actor.kind == "staff":
-        rows = tuple(
-            r for r in rows if actor.role in r.roles or (r.unit and actor.role == R.HANDLER)
-        )
-        if not rows:
-            raise Forbidden(BY_STEP[step][0].refusal, code="role_forbidden")
-    elif actor.kind == "system" and actor.unit_id is None:
-        rows = tuple(r for r in rows if r.unit is None)
-        if not rows:
-            raise Invalid("系统操作必须指明承办单位")
-    unit_rows = [r for r in rows if r.unit is not None]
-    permit = None
-    if unit_rows and (actor.kind == "system" or actor.role == R.HANDLER):
+    unit_rows, row = _rows_for(step, actor.kind, actor.role, actor.unit_id is None)
+    if unit_rows:
         permit = _unit_permit(order, actor, unit_rows)
     else:
-        rows = tuple(r for r in rows if r.unit is None) or rows
-        permit = Permit(rows[0])
+        permit = Permit(row)
     if order is not None and order.status not in permit.row.sources:
         raise Conflict(
             f"工单当前状态为“{STATUS_LABELS[order.status]}”，不能{permit.row.label}",
@@ -322,7 +339,34 @@ def check(order, actor, step: Step) -> Permit:
     return permit
 
 
-def _unit_permit(order, actor, rows: list[Transition]) -> Permit:
+@cache
+def _rows_for(
+    step: Step, kind: str, role, no_unit: bool
+) -> tuple[tuple[Transition, ...], Transition]:
+    """The rows that apply to an actor of this kind and role: those a unit's assignment
+    decides between (a handler's or the system's), or else the one row. Depends on the
+    table only, so it is worked out once per combination (the bulk generator checks
+    millions of steps)."""
+    rows = BY_STEP[step]
+    if kind == "citizen":
+        rows = tuple(r for r in rows if r.citizen)
+        if not rows:
+            raise Forbidden(BY_STEP[step][0].refusal, code="role_forbidden")
+    elif kind == "staff":
+        rows = tuple(r for r in rows if role in r.roles or (r.unit and role == R.HANDLER))
+        if not rows:
+            raise Forbidden(BY_STEP[step][0].refusal, code="role_forbidden")
+    elif kind == "system" and no_unit:
+        rows = tuple(r for r in rows if r.unit is None)
+        if not rows:
+            raise Invalid("系统操作必须指明承办单位")
+    unit_rows = tuple(r for r in rows if r.unit is not None)
+    if unit_rows and (kind == "system" or role == R.HANDLER):
+        return unit_rows, unit_rows[0]
+    return (), (tuple(r for r in rows if r.unit is None) or rows)[0]
+
+
+def _unit_permit(order, actor, rows: tuple[Transition, ...]) -> Permit:
     mine = [a for a in order.assignments if a.unit_id == actor.unit_id]
     if not any(a.role in r.unit.roles for a in mine for r in rows):
         raise Forbidden("该工单未派给您所在的单位", code="not_your_unit")
