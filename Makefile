@@ -14,28 +14,46 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-install: $(BIN)/python
+# Installed once, and again only when pyproject.toml changes (the install is editable:
+# code changes need none).
+install: $(VENV)/.installed
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e .
+	@touch $@
 
 install-test: $(BIN)/python
 	$(BIN)/pip install --quiet -e ".[dev]"
 
+# Three full years and this year so far, concentrated in 西城区 and 石景山区 (see
+# docs/readme/demo-data.md); every step adds only what is missing, so a second run adds nothing.
 demo-data: install
 	$(BIN)/flask db upgrade heads
 	$(BIN)/flask hotline seed
-	$(BIN)/flask hotline demo --orders 10000 --if-empty
+	$(BIN)/flask hotline demo --years 3 --if-empty
 	$(BIN)/flask hotline demo-reads --if-empty
 	$(BIN)/flask portal demo
 	$(BIN)/flask citizen demo
 
+PORT ?= 5000
 run: demo-data
-	$(BIN)/flask run --host 127.0.0.1 --port 5000
+	$(BIN)/flask run --host 127.0.0.1 --port $(PORT)
+
+# ... and axe-core (the accessibility checker the browser tests inject, pinned in
+# package.json / package-lock.json) from the npm registry into node_modules/ (git-ignored),
+# when the version there is not the pinned one.
+AXE_PINNED = node -p "require('./package.json').devDependencies['axe-core']" 2>/dev/null
+AXE_THERE = node -p "require('./node_modules/axe-core/package.json').version" 2>/dev/null
 
 browser:
 	@command -v chromium >/dev/null && command -v chromedriver >/dev/null \
 	  && fc-list 2>/dev/null | grep -qi "noto sans cjk" \
 	  || { $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq \
 	       chromium chromium-driver fonts-noto-cjk >/dev/null; }
+	@command -v npm >/dev/null \
+	  || { $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq \
+	       nodejs npm >/dev/null; }
+	@[ -n "$$($(AXE_THERE))" ] && [ "$$($(AXE_THERE))" = "$$($(AXE_PINNED))" ] \
+	  || npm ci --no-audit --no-fund --ignore-scripts --loglevel=error
 
 test: install-test browser
 	$(BIN)/python -m pytest -q

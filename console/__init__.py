@@ -12,7 +12,7 @@ bp = Blueprint("console", __name__, url_prefix="/privacy/console")
 
 def init_app(app: Flask) -> None:
     """Register the blueprint and ``flask privacy console ...``."""
-    from console import views  # noqa: F401  (routes attach to bp)
+    from console import views, views_erasure  # noqa: F401  (routes attach to bp)
     from console.cli import console_cli
     from privacy.cli import privacy_cli
 

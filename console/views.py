@@ -15,13 +15,24 @@ from hotline.models.enums import Role
 from hotline.models.units import Unit
 from hotline.services import lockout, visibility
 from hotline.services.actors import Actor
-from hotline.services.privacy_office import anomalies, officers, search, verify
+from hotline.services.privacy_office import anomalies, officers, people, search, verify
 from hotline.services.privacy_office import export as log_export
 from privacy import access, accesslog
-from privacy.catalog import ORDER_FIELDS
+from privacy.catalog import FIELDS, ORDER_FIELDS
 from privacy.roles import role_label
 
 LABELS = {f.column: f.label for f in ORDER_FIELDS}
+# The 字段 filter: every personal field by its Chinese name, and where two share a name,
+# the record it belongs to.
+_RECORDS = {"wechat_bindings": "微信绑定", "wechat_tickets": "微信绑定凭证"}
+_SHARED = {f.label for f in FIELDS if sum(g.label == f.label for g in FIELDS) > 1}
+FIELD_OPTIONS = [
+    (
+        f.qualified,
+        f"{f.label}（{_RECORDS.get(f.table, f.table)}）" if f.label in _SHARED else f.label,
+    )
+    for f in FIELDS
+]
 PUBLIC_ENDPOINTS = {"console.login"}
 
 
@@ -103,19 +114,37 @@ def logout():
 
 
 # -- access log ---------------------------------------------------------------------------
-@bp.get("/")
-def log():
-    data = forms.load(forms.LogFilterIn, request.args)
-    page_no = data.pop("page")
-    flt = search.LogFilter.of(data)
+def _log_page(flt: dict, page: search.Page | None, errors: dict | None = None, status=200):
+    """The search form (holding ``flt`` as typed) and a page of results; with ``errors``
+    the form marks each bad field and no search runs."""
+    actor = flt.get("actor")
     return render_template(
         "console/log.html",
-        flt=flt.url_args(),
-        page=search.search(flt, page_no),
-        units=db.session.scalars(select(Unit).order_by(Unit.name)).all(),
-        roles=forms.ROLES,
+        flt=flt,
+        page=page,
+        errors=errors or {},
+        actor_match=people.resolve_actor(actor) if actor and not errors else None,
+        unit_options=db.session.execute(select(Unit.id, Unit.name).order_by(Unit.name)).all(),
+        role_options=[(r, role_label(r)) for r in forms.ROLES],
+        field_options=FIELD_OPTIONS,
         kinds=search.VALUE_KINDS,
-    )
+    ), status
+
+
+def _typed(source) -> dict:
+    """The filters as typed, to refill the form (never a typed phone or ID number)."""
+    return {k: v for k, v in source.items() if k in forms.LogFilterIn._declared_fields}
+
+
+@bp.get("/")
+def log():
+    try:
+        data = forms.load(forms.LogFilterIn, request.args)
+    except ValidationError as exc:
+        return _log_page(_typed(request.args), None, forms.field_errors(exc), 400)
+    page_no = data.pop("page")
+    flt = search.LogFilter.of(data)
+    return _log_page(flt.url_args(), search.search(flt, page_no))
 
 
 def _posted_filter() -> search.LogFilter:
@@ -124,15 +153,27 @@ def _posted_filter() -> search.LogFilter:
     return flt.with_value(data["value_kind"], data.get("value"))
 
 
+def _refused_search(exc: ValidationError):
+    return _log_page(_typed(request.form), None, forms.field_errors(exc), 400)
+
+
 @bp.post("/")
 def log_search():
     """Turn the posted filters (with any typed phone/ID hashed) into a search URL."""
-    return redirect(url_for("console.log", **_posted_filter().url_args()))
+    try:
+        flt = _posted_filter()
+    except ValidationError as exc:
+        return _refused_search(exc)
+    return redirect(url_for("console.log", **flt.url_args()))
 
 
 @bp.post("/export.csv")
 def export():
-    body = log_export.export_csv(_posted_filter(), g.actor)
+    try:
+        flt = _posted_filter()
+    except ValidationError as exc:
+        return _refused_search(exc)
+    body = log_export.export_csv(flt, g.actor)
     return Response(
         body,
         mimetype="text/csv",
@@ -142,6 +183,8 @@ def export():
 
 # -- orders -------------------------------------------------------------------------------
 def _order_page(order, values: dict, status: int = 200, **extra):
+    extra.setdefault("errors", {})
+    extra.setdefault("chosen", set())
     page = render_template("console/order.html", order=order, values=values, labels=LABELS, **extra)
     return page, status
 
@@ -160,7 +203,16 @@ def reveal(order_no: str):
         data = forms.load(forms.RevealIn, request.form)
     except ValidationError as exc:
         masked = access.masked(o, list(LABELS))
-        return _order_page(o, masked, 400, revealed=False, error=forms.first_message(exc))
+        return _order_page(
+            o,
+            masked,
+            400,
+            revealed=False,
+            error=forms.first_message(exc),
+            errors=forms.field_errors(exc),
+            chosen=set(request.form.getlist("fields")),
+            purpose=request.form.get("purpose", ""),
+        )
     officer = visibility.require_staff(o, g.actor)
     ctx = accesslog.AccessContext.for_staff(
         g.actor.user_id, g.actor.role, g.actor.unit_id, purpose=data["purpose"]
@@ -200,4 +252,5 @@ def verify_page():
 @bp.get("/anomalies")
 def anomalies_page():
     data = forms.load(forms.AnomaliesIn, request.args)
-    return render_template("console/anomalies.html", report=anomalies.report(data.get("days")))
+    report = anomalies.report(data.get("days"))
+    return render_template("console/anomalies.html", report=report, names=report.names)

@@ -48,9 +48,11 @@ def test_anomalies_are_flagged(app, client, officer, make_order, read_at, world)
     read_at(11, "agent", secret)  # a confidential order
     read_at(14, "h_jiuxianqiao", order)  # not assigned to that unit
     html = client.get("/privacy/console/anomalies").get_data(as_text=True)
-    agent = f"staff:{world.users['agent'].id}"
+    assert "staff:" not in html  # people by name and username, never the log's ids
+    agent = '王建国</a> <span class="username">agent</span>'
     bursts = section(html, "短时间大量查看明文")
     assert agent in bursts
+    assert 'href="/privacy/console/?actor=agent"' in bursts
     assert "（每小时）</td><td>4</td>" in bursts
     off_hours = section(html, "工作时间以外的查看")
     assert "23:30:00" in off_hours
@@ -59,8 +61,10 @@ def test_anomalies_are_flagged(app, client, officer, make_order, read_at, world)
     assert secret.order_no in confidential
     assert f">{order.order_no}<" not in confidential
     unassigned = section(html, "查看非本单位承办的工单")
-    assert f"staff:{world.users['h_jiuxianqiao'].id}" in unassigned
+    assert '<span class="username">h_jiuxianqiao</span>' in unassigned
+    assert "<td>承办人员</td><td>北京市朝阳区酒仙桥街道办事处</td>" in unassigned
     assert agent not in unassigned
+    assert "<td>电话</td>" in unassigned  # the field by its Chinese name
 
 
 def test_quiet_log_has_no_anomalies(client, officer):

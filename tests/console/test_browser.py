@@ -1,4 +1,5 @@
-"""The console in headless Chromium: log in with password and TOTP, search, verify."""
+"""The console in headless Chromium: log in with password and TOTP, search, verify; axe-core
+checks each page it visits (tests/a11y)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import pytest
 from hotline.extensions import db
 from privacy import access
 from privacy.accesslog import AccessContext
+from tests.a11y import check
 from tests.conftest import PASSWORD
 from tests.console.conftest import totp_now
 from tests.portal.browser import LiveServer, chromium
@@ -82,28 +84,33 @@ def test_officer_logs_in_searches_and_verifies(app, world, enroll, make_order, b
     with LiveServer(app) as server:
         browser.get(server.url("/privacy/console/"))
         assert "隐私保护专员登录" in browser.page_source  # anonymous: the login form
+        check(browser, "控制台登录")
         browser.find_element(By.NAME, "username").send_keys("privacy")
         browser.find_element(By.NAME, "password").send_keys(PASSWORD)
         browser.find_element(By.NAME, "totp").send_keys(totp_now(secret))
         browser.find_element(By.CSS_SELECTOR, "#login-form button").click()
         shows("访问日志查询")
         shows("共 2 条", "result-count")
+        check(browser, "访问日志")
 
         form = browser.find_element(By.ID, "search-form")
         form.find_element(By.NAME, "order_no").send_keys(order.order_no)
         form.find_element(By.CSS_SELECTOR, "button:not([formaction])").click()
         WebDriverWait(browser, 15).until(lambda d: "order_no=" in d.current_url)
         shows("共 1 条", "result-count")
+        check(browser, "按工单编号查询")
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         browser.save_screenshot(str(ARTIFACTS / "console-search.png"))
 
         browser.find_element(By.LINK_TEXT, order.order_no).click()
         shows("138****5678")
+        check(browser, "工单")
 
         browser.get(server.url("/privacy/console/verify"))
         browser.find_element(By.CSS_SELECTOR, "main form button").click()
         shows("访问日志完整")
         result = browser.find_element(By.ID, "verify-result").text
         assert "访问日志完整，截至第 2 条" in result
+        check(browser, "日志校验")
         browser.save_screenshot(str(ARTIFACTS / "console-verify.png"))
     assert (ARTIFACTS / "console-search.png").stat().st_size > 10_000

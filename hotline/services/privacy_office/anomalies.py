@@ -21,6 +21,7 @@ from sqlalchemy import and_, exists, func, literal_column, select
 from hotline.extensions import db
 from hotline.models.enums import Role
 from hotline.models.orders import Assignment, Order
+from hotline.services.privacy_office import people
 from privacy.accesslog import ACTION_REVEAL
 from privacy.models import AccessLogEntry
 from privacy.orm import utcnow
@@ -61,6 +62,7 @@ class Report:
     off_hours: Section
     confidential: Section
     unassigned: Section
+    names: people.Names  # the people and units the sections mention
 
 
 def _total(stmt) -> int:
@@ -124,4 +126,10 @@ def unassigned(since: datetime) -> Section:
 def report(days: int | None = None) -> Report:
     days = days or current_app.config["CONSOLE_ANOMALY_DAYS"]
     since = utcnow() - timedelta(days=days)
-    return Report(since, bursts(since), off_hours(since), confidential(since), unassigned(since))
+    sections = bursts(since), off_hours(since), confidential(since), unassigned(since)
+    entries = [e for section in sections[1:] for e in section.rows]
+    names = people.names_for(
+        [*(b.actor for b in sections[0].rows), *(e.actor for e in entries)],
+        (e.unit_id for e in entries),
+    )
+    return Report(since, *sections, names)

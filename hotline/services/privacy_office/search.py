@@ -7,22 +7,34 @@ the log stores, ``privacy.accesslog.value_hash``) and redirects to a URL holding
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, field, fields, replace
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Select, func, select
 
 from hotline.extensions import db
-from hotline.models.units import StaffUser
+from hotline.services.privacy_office import people
 from privacy.accesslog import value_hash
+from privacy.blind_index import NORMALISERS, NormalisationError
 from privacy.catalog import label
 from privacy.models import AccessLogEntry
+from privacy.roles import role_label
 from privacy.runtime import runtime
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 PAGE_SIZE = 50
 VALUE_KINDS = {"phone": "电话号码", "id_number": "身份证号"}
+FILTER_LABELS = {
+    "actor": "操作人",
+    "unit": "单位",
+    "role": "角色",
+    "order_no": "工单编号",
+    "field": "字段",
+    "purpose": "用途",
+    "since": "起始日期",
+    "until": "截止日期",
+}
 
 
 @dataclass(frozen=True)
@@ -60,18 +72,34 @@ class LogFilter:
 
     def describe(self) -> str:
         """The filters in words, for the export's log entry (the hash is only mentioned)."""
-        parts = [f"{k}={v}" for k, v in sorted(self.url_args().items()) if k != "vh"]
+        args = self.url_args()
+        if self.unit is not None:
+            args["unit"] = people.names_for(unit_ids=[self.unit]).unit(self.unit)
+        if self.field:
+            args["field"] = label(self.field)
+        if self.role:
+            args["role"] = role_label(self.role)
+        parts = [f"{FILTER_LABELS[k]}={v}" for k, v in args.items() if k != "vh"]
         if self.vh:
             parts.append("按号码（哈希）筛选")
         return "；".join(parts) or "全部"
 
 
+def value_looks_like(kind: str, typed: str) -> bool:
+    """Whether a typed number can be a phone (``kind="phone"``) or an ID number: the hash
+    of anything else matches no entry, and the officer would read "none" as "never read"."""
+    try:
+        NORMALISERS[kind](typed)
+    except (KeyError, NormalisationError):
+        return False
+    return True
+
+
 def _actor(text: str) -> str:
-    """``staff:12`` as typed, or a username turned into ``staff:<id>``."""
-    if ":" in text:
-        return text
-    uid = db.session.scalar(select(StaffUser.id).where(StaffUser.username == text))
-    return f"staff:{uid}" if uid is not None else f"unknown:{text}"
+    """A username, ``staff:12`` or ``12`` as the log writes it (``staff:<id>``); a name
+    nobody has matches nothing."""
+    person = people.resolve_actor(text)
+    return person.actor if person is not None else f"unknown:{text}"
 
 
 def _local_midnight(day: date) -> datetime:
@@ -108,6 +136,7 @@ class Page:
     entries: list[AccessLogEntry]
     number: int
     total: int
+    names: people.Names = field(default_factory=lambda: people.Names({}, {}))
 
     @property
     def pages(self) -> int:
@@ -119,7 +148,7 @@ def search(flt: LogFilter, page: int = 1) -> Page:
     total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
     page = max(1, page)
     entries = list(db.session.scalars(stmt.limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)))
-    return Page(entries, page, total or 0)
+    return Page(entries, page, total or 0, people.names_of_entries(entries))
 
 
 def shown_time(at: datetime) -> str:
