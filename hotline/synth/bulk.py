@@ -3,8 +3,9 @@
 A chunk is a run of consecutive orders (by time of receipt) with its own seed, its own
 order ids and numbers fixed beforehand, so chunks are independent: they run in this
 process or in worker processes (``spawn``, each with its own connection), one
-transaction per chunk. PostgreSQL gets the rows through ``COPY``; other databases
-through ``executemany``.
+transaction per chunk. PostgreSQL gets the rows through ``COPY``, SQLite through
+``executemany`` (``hotline.synth.writers``). SQLite takes one writer at a time, so its
+workers build their rows in parallel and take turns (a lock) only to write them.
 """
 
 from __future__ import annotations
@@ -13,26 +14,22 @@ import gc
 import multiprocessing.util
 import random
 from collections import Counter
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 
-from sqlalchemy import Column, Connection, MetaData, Table, Text, create_engine, insert
+from sqlalchemy import Connection, create_engine, event
 
-from hotline.models.orders import Assignment, Order, OrderEvent, Rating
+from hotline.synth.loading import sqlite_load_pragmas
 from hotline.synth.plan import Planner
-from hotline.synth.rows import (
-    ASSIGNMENT_COLUMNS,
-    EVENT_COLUMNS,
-    ORDER_COLUMNS,
-    RATING_COLUMNS,
-    Batch,
-    RowBuilder,
-)
-from hotline.synth.scenario import OrderPlan, Rules
+from hotline.synth.rows import Batch, RowBuilder
+from hotline.synth.scenario import Focus, Mix, OrderPlan, Rules
 from hotline.synth.timing import Window
 from hotline.synth.world import World
-from privacy import catalog
+from hotline.synth.writers import SEALED_AT, write_batch
 from privacy.crypto import FieldCipher
 from privacy.keyring import KeyRing
+
+__all__ = ["SEALED_AT", "Setup", "Task", "ChunkResult", "plan_chunk", "run_chunk", "write_batch"]
 
 CODES_PER_CHUNK = 3
 
@@ -45,6 +42,8 @@ class Setup:
     window: Window
     rules: Rules
     seed: int
+    mix: Mix | None = None  # where orders are placed; None: every district by its weight
+    focuses: tuple[Focus, ...] = ()  # the planted surges that tasks' orders may belong to
 
 
 @dataclass(frozen=True)
@@ -53,6 +52,7 @@ class Task:
     first_id: int
     times: list[int]
     numbers: list[str]
+    focus: dict[int, int] = field(default_factory=dict)  # position → index in focuses
 
 
 @dataclass
@@ -68,8 +68,12 @@ class ChunkResult:
 
 def plan_chunk(setup: Setup, task: Task) -> list[OrderPlan]:
     rng = random.Random(f"{setup.seed}/{task.index}")
-    planner = Planner(setup.world, rng, setup.window, setup.rules)
-    return [planner.plan(t, no) for t, no in zip(task.times, task.numbers, strict=True)]
+    planner = Planner(setup.world, rng, setup.window, setup.rules, setup.mix)
+    focus, focuses = task.focus, setup.focuses
+    return [
+        planner.plan(t, no, focuses[focus[i]] if i in focus else None)
+        for i, (t, no) in enumerate(zip(task.times, task.numbers, strict=True))
+    ]
 
 
 def build_batch(builder: RowBuilder, plans: list[OrderPlan], first_id: int) -> Batch:
@@ -80,15 +84,22 @@ def build_batch(builder: RowBuilder, plans: list[OrderPlan], first_id: int) -> B
     return batch
 
 
-def run_chunk(setup: Setup, builder: RowBuilder, conn: Connection, task: Task) -> ChunkResult:
-    # Millions of short-lived lists and tuples, none of them cyclic: the cycle collector
-    # would only scan them again and again.
+def build_chunk(setup: Setup, builder: RowBuilder, task: Task) -> Batch:
+    return build_batch(builder, plan_chunk(setup, task), task.first_id)
+
+
+@contextmanager
+def no_cycle_collection():
+    """Millions of short-lived lists and tuples, none of them cyclic: the cycle collector
+    would only scan them again and again."""
     gc.disable()
     try:
-        batch = build_batch(builder, plan_chunk(setup, task), task.first_id)
+        yield
     finally:
         gc.enable()
-    write_batch(conn, batch)
+
+
+def result_of(batch: Batch) -> ChunkResult:
     return ChunkResult(
         orders=len(batch.orders),
         events=len(batch.events),
@@ -100,95 +111,34 @@ def run_chunk(setup: Setup, builder: RowBuilder, conn: Connection, task: Task) -
     )
 
 
-# -- writing -------------------------------------------------------------------------------
-def _raw_events_table() -> Table:
-    """order_events with ``data`` as text: rows carry JSON already serialised, so that SQL
-    NULL and JSON null stay apart exactly as the ORM writes them."""
-    columns = [
-        Column(c.name, Text() if c.name == "data" else c.type, primary_key=c.primary_key)
-        for c in OrderEvent.__table__.columns
-    ]
-    return Table("order_events", MetaData(), *columns)
-
-
-_EVENTS = _raw_events_table()
-TABLES = (
-    (Order.__table__, ORDER_COLUMNS, "orders"),
-    (_EVENTS, EVENT_COLUMNS, "events"),
-    (Assignment.__table__, ASSIGNMENT_COLUMNS, "assignments"),
-    (Rating.__table__, RATING_COLUMNS, "ratings"),
-)
-# Positions of sealed values, whose ciphertext bytes COPY takes as they are.
-SEALED_AT = {
-    attr: [columns.index(c) for c in catalog.columns(table.name) if c in columns]
-    for table, columns, attr in TABLES
-}
-
-
-def write_batch(conn: Connection, batch: Batch) -> None:
-    if conn.dialect.name == "postgresql":
-        _copy(conn, batch)
-        return
-    for table, columns, attr in TABLES:
-        rows = getattr(batch, attr)
-        if rows:
-            conn.execute(insert(table), [dict(zip(columns, row, strict=True)) for row in rows])
-
-
-# How psycopg dumps each PostgreSQL type in binary COPY; everything else goes as text
-# (varchar, text, and json, whose binary form is its text).
-BINARY_DUMPERS = {"int4": "int4", "int8": "int8", "bool": "bool", "bytea": "bytea"}
-BINARY_DUMPERS["timestamptz"] = "timestamptz"
-_copy_types: dict[str, list[str]] = {}
-
-
-def _column_types(cursor, table: str, columns: tuple[str, ...]) -> list[str]:
-    if table not in _copy_types:
-        cursor.execute(
-            "SELECT a.attname, t.typname FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid"
-            " WHERE a.attrelid = %s::regclass AND a.attnum > 0",
-            (table,),
-        )
-        types = dict(cursor.fetchall())
-        _copy_types[table] = [BINARY_DUMPERS.get(types[c], "text") for c in columns]
-    return _copy_types[table]
-
-
-def _copy(conn: Connection, batch: Batch) -> None:
-    conn.exec_driver_sql("SET LOCAL synchronous_commit TO OFF")
-    raw = conn.connection.driver_connection
-    with raw.cursor() as cursor:
-        for table, columns, attr in TABLES:
-            rows = getattr(batch, attr)
-            if not rows:
-                continue
-            sealed = SEALED_AT[attr]
-            types = _column_types(cursor, table.name, columns)
-            statement = f"COPY {table.name} ({', '.join(columns)}) FROM STDIN (FORMAT BINARY)"
-            with cursor.copy(statement) as copy:
-                copy.set_types(types)
-                for row in rows:
-                    if sealed:
-                        row = list(row)
-                        for i in sealed:
-                            if row[i] is not None:
-                                row[i] = row[i].blob
-                    copy.write_row(row)
+def run_chunk(setup: Setup, builder: RowBuilder, conn: Connection, task: Task) -> ChunkResult:
+    """Plan, build and write one chunk in the connection's transaction."""
+    with no_cycle_collection():
+        batch = build_chunk(setup, builder, task)
+        write_batch(conn, batch)
+    return result_of(batch)
 
 
 # -- worker processes ----------------------------------------------------------------------
 _worker: dict = {}
 
 
-def init_worker(url: str, ring_document: dict, algorithm: str, setup: Setup) -> None:
+def init_worker(url: str, ring_document: dict, algorithm: str, setup: Setup, lock) -> None:
     cipher = FieldCipher(KeyRing.from_document(ring_document), algorithm)
     _worker["setup"] = setup
     _worker["builder"] = RowBuilder(cipher, setup.rules, setup.world)
+    _worker["lock"] = lock
     # One connection per worker, kept for all its chunks and closed when the worker ends.
     engine = _worker["engine"] = create_engine(url, pool_size=1, max_overflow=0)
+    if engine.dialect.name == "sqlite":
+        event.listen(engine, "connect", sqlite_load_pragmas)
     multiprocessing.util.Finalize(engine, engine.dispose, exitpriority=10)
 
 
 def worker_task(task: Task) -> ChunkResult:
-    with _worker["engine"].begin() as conn:
-        return run_chunk(_worker["setup"], _worker["builder"], conn, task)
+    lock = _worker["lock"]
+    with no_cycle_collection():
+        batch = build_chunk(_worker["setup"], _worker["builder"], task)
+        with lock or nullcontext(), _worker["engine"].begin() as conn:
+            write_batch(conn, batch)
+    return result_of(batch)

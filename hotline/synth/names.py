@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import random
 
+from hotline.synth.weighted import between, pick
+
 SURNAMES = (
     "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程"
     "苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝"
@@ -47,24 +49,26 @@ ID_CHECK = "10X98765432"
 
 
 def person_name(rng: random.Random) -> str:
-    surname = rng.choice(COMPOUND_SURNAMES) if rng.random() < 0.02 else rng.choice(SURNAMES)
-    given = "".join(rng.choice(GIVEN_CHARS) for _ in range(rng.choice((1, 2, 2))))
+    surname = pick(rng, COMPOUND_SURNAMES) if rng.random() < 0.02 else pick(rng, SURNAMES)
+    given = pick(rng, GIVEN_CHARS)
+    if rng.random() < 2 / 3:  # two thirds have a two-character given name
+        given += pick(rng, GIVEN_CHARS)
     return surname + given
 
 
 def mobile(rng: random.Random) -> str:
-    return rng.choice(MOBILE_PREFIXES) + f"{rng.randrange(10**8):08d}"
+    return pick(rng, MOBILE_PREFIXES) + f"{between(rng, 0, 10**8):08d}"
 
 
 def id_number(rng: random.Random, district_code: str = "110105") -> str:
-    year = rng.randrange(1945, 2005)
-    body = f"{district_code}{year}{rng.randrange(1, 13):02d}{rng.randrange(1, 29):02d}"
-    body += f"{rng.randrange(1000):03d}"
+    year = between(rng, 1945, 2005)
+    body = f"{district_code}{year}{between(rng, 1, 13):02d}{between(rng, 1, 29):02d}"
+    body += f"{between(rng, 0, 1000):03d}"
     total = sum(int(c) * w for c, w in zip(body, ID_WEIGHTS, strict=True))
     return body + ID_CHECK[total % 11]
 
 
 def address(rng: random.Random, district: str, street: str, community: str | None) -> str:
-    floor, flat = rng.randrange(1, 25), rng.randrange(1, 5)
-    building = f"{rng.randrange(1, 30)}号楼{rng.randrange(1, 7)}单元{floor}0{flat}"
+    floor, flat = between(rng, 1, 25), between(rng, 1, 5)
+    building = f"{between(rng, 1, 30)}号楼{between(rng, 1, 7)}单元{floor}0{flat}"
     return f"北京市{district}{street}{community or ''}{building}"

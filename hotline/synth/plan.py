@@ -11,9 +11,9 @@ import random
 
 from hotline.synth import names, texts
 from hotline.synth.routing import Router
-from hotline.synth.scenario import CITIZEN, ActorRef, OrderPlan, Rules, Step
+from hotline.synth.scenario import CITIZEN, ActorRef, Focus, Mix, OrderPlan, Rules, Step
 from hotline.synth.timeline import Timeline
-from hotline.synth.timing import Window, in_heating_season
+from hotline.synth.timing import Window, heating_intensity
 from hotline.synth.weighted import Weighted, lognormal, pick
 from hotline.synth.world import Leaf, World
 
@@ -47,6 +47,8 @@ ANSWERED_SHARE = {
     "praise": 0.90,
 }
 CONFIDENTIAL_SHARE = 0.03
+HEATING_SHARE = 0.025  # extra heating complaints at the height of the heating season
+COMPANY_KINDS = frozenset({"soe", "platform"})  # lead units that take only their own services
 REPEAT_SHARE = 0.075  # of dispatched orders, i.e. about 3 % of all requests
 
 
@@ -59,6 +61,7 @@ class Planner:
         rng: random.Random,
         window: Window,
         rules: Rules,
+        mix: Mix | None = None,
     ):
         self.world = world
         self.rng = rng
@@ -68,7 +71,13 @@ class Planner:
         self.timeline = Timeline(self, rules.limits, rules.response_hours)
         self.channel = Weighted(CHANNELS, CHANNELS.values())
         self.kind = Weighted(KINDS, KINDS.values())
-        self.district = Weighted(world.district_ids, world.district_weights)
+        if mix is None:
+            self.district = Weighted(world.district_ids, world.district_weights)
+        else:
+            self.district = Weighted(mix.district_ids, mix.weights)
+        self.street_of = (
+            {d: Weighted(ids, weights) for d, ids, weights in mix.streets} if mix else {}
+        )
         self.level1 = Weighted(
             [list(world.leaves[n].values()) for n in world.level1_names], world.level1_weights
         )
@@ -95,36 +104,54 @@ class Planner:
 
     # -- what ------------------------------------------------------------------------
     def pick_leaf(self, at: int) -> Leaf:
+        """A category; heating complaints mostly in the heating season (2.5 % of all
+        requests more at its height), otherwise one in ten of their share."""
         rng = self.rng
-        heating_season = in_heating_season(at)
-        if heating_season and self.heating and rng.random() < 0.05:
+        heat = heating_intensity(at)
+        if heat and self.heating and rng.random() < HEATING_SHARE * heat:
             return pick(rng, self.heating)
+        keep_heating = 0.1 + 0.9 * heat
         while True:
             leaf = pick(rng, pick(rng, self.level1(rng)))
-            if leaf.level2 != "供暖" or heating_season or rng.random() < 0.1:
+            if leaf.level2 != "供暖" or rng.random() < keep_heating:
                 return leaf
 
     def company_leaf(self, kind: str, at: int) -> tuple[Leaf, int]:
+        keep_heating = 0.1 + 0.9 * heating_intensity(at)
         while True:
             leaf, unit = self.router.company_work(self.rng, kind)
-            if leaf.level2 != "供暖" or in_heating_season(at) or self.rng.random() < 0.1:
+            if leaf.level2 != "供暖" or self.rng.random() < keep_heating:
                 return leaf, unit
 
-    def plan(self, received_at: int, order_no: str) -> OrderPlan:
+    def plan(self, received_at: int, order_no: str, focus: Focus | None = None) -> OrderPlan:
+        """One order received at ``received_at``; ``focus`` makes it part of a planted
+        surge (its street, its categories)."""
         rng, world = self.rng, self.world
         channel = self.channel(rng)
-        kind = self.kind(rng)
-        district = self.district(rng)
-        street = pick(rng, world.streets_by_district[district])
+        if focus is None:
+            kind = self.kind(rng)
+            district = self.district(rng)
+            weighted = self.street_of.get(district)
+            if weighted is None:
+                street = pick(rng, world.streets_by_district[district])
+            else:
+                street = weighted(rng)
+        else:
+            kind, district, street = pick(rng, focus.kinds), focus.district_id, focus.street_id
         communities = world.communities.get(street, [])
         community = pick(rng, communities) if communities and rng.random() < 0.9 else None
         answered = rng.random() < ANSWERED_SHARE[kind]
         lead = None
         if answered:
-            leaf = self.pick_leaf(received_at)
+            leaf = self.pick_leaf(received_at) if focus is None else pick(rng, focus.leaves)
         else:
             lead_kind = self.router.lead_kind(rng)
-            if lead_kind in ("soe", "platform"):
+            if focus is not None:
+                leaf = pick(rng, focus.leaves)
+                if lead_kind in COMPANY_KINDS and self.router.company_for(lead_kind, leaf) is None:
+                    lead_kind = "street"  # no company runs this service: the street takes it
+                lead = self.router.unit_for(rng, lead_kind, leaf, district, street)
+            elif lead_kind in COMPANY_KINDS:
                 leaf, lead = self.company_leaf(lead_kind, received_at)
             else:
                 leaf = self.pick_leaf(received_at)

@@ -11,7 +11,6 @@ events, assignments and milestones — on plain objects instead of model instanc
 from __future__ import annotations
 
 import json
-import secrets
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -21,12 +20,13 @@ from hotline.models.enums import Channel, OrderKind, Resolution, Role, Satisfact
 from hotline.services import lifecycle
 from hotline.services.actors import Actor
 from hotline.services.repeats import Fingerprinter
+from hotline.synth import texts
 from hotline.synth.scenario import OrderPlan, Rules
 from hotline.synth.timing import as_datetime
-from hotline.synth.uuids import new_uuid
+from hotline.synth.uuids import new_query_code, new_uuid
 from hotline.synth.world import World
 from privacy import catalog
-from privacy.blind_index import blind_index
+from privacy.blind_index import indexer
 from privacy.crypto import FieldCipher
 
 ORDER_COLUMNS = (
@@ -52,38 +52,43 @@ RATING_COLUMNS = (
 
 
 class _Record:
-    """A row being built: the columns of one table as attributes, ``None`` by default."""
+    """A row being built: the fields a step gave as attributes, every other column ``None``
+    (class attributes). The step's field dict becomes the instance dict as it is: no copy,
+    no loop over the columns."""
 
-    __slots__ = ()
     TABLE = ""
+    COLUMNS: tuple[str, ...] = ()
+
+    def __init_subclass__(cls) -> None:
+        for name in cls.COLUMNS:
+            setattr(cls, name, None)
 
     def __init__(self, fields: dict):
-        for name in self.__slots__:
-            setattr(self, name, fields.get(name))
+        self.__dict__ = fields
 
 
 class _Event(_Record):
-    __slots__ = EVENT_COLUMNS
     TABLE = "order_events"
+    COLUMNS = EVENT_COLUMNS
 
     def __init__(self, fields: dict):
-        super().__init__(fields)
-        self.uuid = new_uuid()
+        fields["uuid"] = new_uuid()
+        self.__dict__ = fields
 
 
 class _Assignment(_Record):
-    __slots__ = ASSIGNMENT_COLUMNS
     TABLE = "assignments"
+    COLUMNS = ASSIGNMENT_COLUMNS
 
 
 class _Rating(_Record):
-    __slots__ = RATING_COLUMNS
     TABLE = "ratings"
+    COLUMNS = RATING_COLUMNS
 
     def __init__(self, fields: dict):
-        super().__init__(fields)
-        self.uuid = new_uuid()
-        self.reopen_requested = bool(self.reopen_requested)
+        fields["uuid"] = new_uuid()
+        fields["reopen_requested"] = bool(fields.get("reopen_requested"))
+        self.__dict__ = fields
 
 
 class _Order:
@@ -114,10 +119,11 @@ class PlainLedger:
         self.cipher = cipher
         self.limits = {k: timedelta(hours=v) for k, v in rules.limits.items()}
         self.world = world
+        self.sealer = cipher.sealer
 
     def event(self, order: _Order, fields: dict) -> _Event:
+        fields["order_id"] = order.id
         event = _Event(fields)
-        event.order_id = order.id
         order.events.append(event)
         return event
 
@@ -132,7 +138,7 @@ class PlainLedger:
         return rating
 
     def seal(self, obj: _Record, column: str, text: str) -> None:
-        setattr(obj, column, self.cipher.seal(text, obj.TABLE, column, obj.uuid))
+        setattr(obj, column, self.sealer(obj.TABLE, column)(text, obj.uuid))
 
     def open(self, obj: _Record, column: str) -> str | None:
         sealed = getattr(obj, column)
@@ -170,6 +176,11 @@ class RowBuilder:
         self.ledger = PlainLedger(cipher, rules, world)
         self.units = world.units
         self.fingerprinter = Fingerprinter(self.ring.index_key("content_simhash"))
+        self.seal_requester = [cipher.sealer("orders", column) for column in REQUESTER]
+        self.seal_content = cipher.sealer("orders", "content")
+        self.index_code = indexer(self.ring, "query_code")
+        self.index_phone = indexer(self.ring, "phone")
+        self.index_id_number = indexer(self.ring, "id_number")
         self._actors: dict[tuple, Actor] = {}
         self._json: dict[tuple, str] = {}
         self.steps = {
@@ -214,25 +225,25 @@ class RowBuilder:
             self.steps[step.op](o, self.actor(step.actor), step.args, as_datetime(step.at))
 
         uuid = new_uuid()
-        seal, ring = self.cipher.seal, self.ring
-        name, phone, id_number, address = plan.requester
         sealed = [
-            seal(value, "orders", column, uuid) if value else None
-            for column, value in zip(REQUESTER, plan.requester, strict=True)
+            seal(value, uuid) if value else None
+            for seal, value in zip(self.seal_requester, plan.requester, strict=True)
         ]
-        code = f"{secrets.randbelow(10**8):08d}"
+        phone, id_number = plan.requester[1], plan.requester[2]
+        code = new_query_code()
         if keep_code:
             batch.codes.append((plan.order_no, code))
         batch.orders.append(
             (
-                order_id, uuid, plan.order_no, blind_index(ring, "query_code", code), plan.kind,
+                order_id, uuid, plan.order_no, self.index_code(code), plan.kind,
                 plan.channel, plan.leaf.id, plan.district_id, plan.street_id, plan.community_id,
                 plan.time_limit, plan.confidential, o.status, o.round, o.lead_unit_id, received,
                 o.deadline_at, o.dispatched_at, o.contacted_at, o.completed_at, o.closed_at,
-                o.repeat_count, *sealed, seal(plan.content, "orders", "content", uuid),
-                blind_index(ring, "phone", phone) if phone else None,
-                blind_index(ring, "id_number", id_number) if id_number else None,
-                self.fingerprinter.simhash(plan.content), None, intake.actor[1],
+                o.repeat_count, *sealed, self.seal_content(plan.content, uuid),
+                self.index_phone(phone) if phone else None,
+                self.index_id_number(id_number) if id_number else None,
+                self.fingerprinter.simhash_normalised(texts.normalised(plan.content)),
+                None, intake.actor[1],
             )
         )  # fmt: skip
         dumps = self._dumps

@@ -29,6 +29,30 @@ class Rules:
         )
 
 
+@dataclass(frozen=True)
+class Mix:
+    """Where orders are placed: district ids and their relative weights. The demo history
+    puts full volume in a few districts and a thin sample in the others."""
+
+    district_ids: tuple[int, ...]
+    weights: tuple[float, ...]
+    # Districts whose streets are not alike: (district id, street ids, their weights).
+    streets: tuple[tuple[int, tuple[int, ...], tuple[float, ...]], ...] = ()
+
+
+@dataclass(frozen=True)
+class Focus:
+    """Orders of a planted surge: one street, categories from a few level-2 classes, kinds
+    that say something is wrong (a burst heating pipe brings complaints and calls for help,
+    not praise)."""
+
+    label: str
+    district_id: int
+    street_id: int
+    leaves: tuple[Leaf, ...]
+    kinds: tuple[str, ...] = ("complaint", "help", "complaint", "help", "tip_off")
+
+
 ActorRef = tuple  # (kind, user_id, role, unit_id), as hotline.services.actors.Actor
 CITIZEN: ActorRef = ("citizen", None, None, None)
 

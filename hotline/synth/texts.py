@@ -8,9 +8,22 @@ callers do, so that redaction has something to find.
 from __future__ import annotations
 
 import random
+import re
 
+from hotline.services.repeats import normalise_content
 from hotline.synth import names
-from hotline.synth.weighted import pick
+from hotline.synth.weighted import between, pick
+
+# Every character these texts are made of: CJK ideographs, ASCII, and a few full-width
+# punctuation marks. For such a text, ``repeats.normalise_content`` (NFKC, lower case, then
+# whitespace, punctuation and ``_`` dropped) only drops the punctuation and lowers ASCII
+# letters: NFKC leaves ideographs and ASCII as they are and turns the full-width marks into
+# punctuation, which is dropped either way. ``normalised`` does just that, without NFKC's
+# decomposition of the whole text; any other text goes through ``normalise_content``.
+_WRITTEN = re.compile(r"[\u4e00-\u9fff\x20-\x7e“”。！（），？]*")
+_DROPPED = str.maketrans(
+    {c: None for c in "“”。！（），？_" + "".join(map(chr, range(0x20, 0x7F))) if not c.isalnum()}
+)
 
 DURATIONS = ("两天", "三天", "一周", "十多天", "半个月", "一个多月", "好几个月", "大半年")
 WHO = ("物业", "物业公司", "社区", "商家", "施工单位", "房东", "相关部门", "管理方")
@@ -94,10 +107,10 @@ def _problem(rng: random.Random, leaf: str, level2: str) -> str:
             ),
         )
     return text.format(
-        b=f"{rng.randrange(1, 30)}号楼",
+        b=f"{between(rng, 1, 30)}号楼",
         d=pick(rng, DURATIONS),
         w=pick(rng, WHEN),
-        m=rng.randrange(2, 7),
+        m=between(rng, 2, 7),
         l=leaf,
         l2=level2,
         who=pick(rng, WHO),
@@ -296,3 +309,10 @@ def rating_comment(rng: random.Random, satisfaction: str) -> str | None:
             "dissatisfied": ("问题还是没有解决。", "一直拖着没人管。", "只打了电话，没人来处理。"),
         }[satisfaction],
     )
+
+
+def normalised(text: str) -> str:
+    """``repeats.normalise_content(text)``, faster for the texts written here."""
+    if _WRITTEN.fullmatch(text):
+        return text.translate(_DROPPED).lower()
+    return normalise_content(text)

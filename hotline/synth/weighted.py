@@ -30,5 +30,10 @@ def pick(rng: random.Random, items: Sequence):
     return items[int(rng.random() * len(items))]
 
 
+def between(rng: random.Random, lo: int, hi: int) -> int:
+    """``rng.randrange(lo, hi)`` without its overhead."""
+    return lo + int(rng.random() * (hi - lo))
+
+
 def lognormal(rng: random.Random, median: float, sigma: float, lo: float, hi: float) -> float:
     return min(hi, max(lo, math.exp(rng.gauss(math.log(median), sigma))))

@@ -49,6 +49,7 @@ class World:
     district_codes: dict[int, str] = field(default_factory=dict)
     streets_by_district: dict[int, list[int]] = field(default_factory=dict)
     street_names: dict[int, str] = field(default_factory=dict)
+    street_codes: dict[int, str] = field(default_factory=dict)
     street_unit: dict[int, int] = field(default_factory=dict)
     communities: dict[int, list[tuple[int, str]]] = field(default_factory=dict)
     level1_names: list[str] = field(default_factory=list)
@@ -80,10 +81,11 @@ def load_world() -> World:
         world.district_codes[d.id] = d.code
     streets: dict[int, list[int]] = defaultdict(list)
     for s in session.execute(
-        select(Street.id, Street.name, Street.district_id).order_by(Street.code)
+        select(Street.id, Street.code, Street.name, Street.district_id).order_by(Street.code)
     ):
         streets[s.district_id].append(s.id)
         world.street_names[s.id] = s.name
+        world.street_codes[s.id] = s.code
     communities: dict[int, list[tuple[int, str]]] = defaultdict(list)
     for c in session.execute(
         select(Community.id, Community.name, Community.street_id).order_by(Community.code)

@@ -72,13 +72,14 @@ def _covering(plans, size: int):
         if not ops <= seen:
             chosen.append(plan)
             seen |= ops
-    open_orders = [
-        p
-        for p in plans
-        if [s.op for s in p.steps if s.op not in ("rate", "merge")][-1] != "close"
-        and p not in chosen
-    ]
-    chosen += open_orders[:5]
+    # Open orders, one for each step an order can be waiting after (accepted, contacted,
+    # completed...), so that the rows of unfinished timelines are compared too.
+    waiting_after = {}
+    for p in plans:
+        last = [s.op for s in p.steps if s.op not in ("rate", "merge")][-1]
+        if last != "close" and p not in chosen:
+            waiting_after.setdefault(last, p)
+    chosen += list(waiting_after.values())
     rest = [p for p in plans if p not in chosen]
     chosen += rest[: max(0, size - len(chosen))]
     assert ALL_OPS | {"reopen"} <= seen, ALL_OPS - seen
