@@ -60,24 +60,27 @@ def run(cmd: list[str], **kw) -> subprocess.CompletedProcess:
 
 
 class Cluster:
-    """A private PostgreSQL cluster, run by the postgres user."""
+    """A private PostgreSQL cluster, run by the postgres user (also used by
+    ``bench/scale_demo.py`` for a primary and its streaming replica)."""
 
-    def __init__(self, root: Path):
-        self.dir = root / "pg"
+    def __init__(self, root: Path, port: int = PG_PORT, name: str = "pg"):
+        self.dir = root / name
+        self.port = port
         self.bin = Path(sorted(glob.glob("/usr/lib/postgresql/*/bin"))[-1])
-        self.log = root / "pg.log"
+        self.log = root / f"{name}.log"
+        self.options = f"-p {port} -k /tmp -c listen_addresses=127.0.0.1"
 
     def _as_postgres(self, *args: str) -> subprocess.CompletedProcess:
         return run(["runuser", "-u", "postgres", "--", *args])
 
-    def start(self) -> None:
+    def start(self, database: str = "faults") -> None:
         self.dir.mkdir(parents=True)
         shutil.chown(self.dir.parent, "postgres")
         shutil.chown(self.dir, "postgres")
         self._as_postgres(str(self.bin / "initdb"), "-D", str(self.dir), "-A", "trust", "-U",
                           "postgres")  # fmt: skip
-        self.ctl("start", "-o", f"-p {PG_PORT} -k /tmp -c listen_addresses=127.0.0.1")
-        run(["createdb", "-h", "127.0.0.1", "-p", str(PG_PORT), "-U", "postgres", "faults"])
+        self.ctl("start", "-o", self.options)
+        run(["createdb", "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres", database])
 
     def ctl(self, *args: str) -> None:
         self._as_postgres(str(self.bin / "pg_ctl"), "-D", str(self.dir), "-l", str(self.log),
@@ -91,15 +94,16 @@ class Cluster:
 
 
 class Redis:
-    def __init__(self, root: Path):
+    def __init__(self, root: Path, port: int = REDIS_PORT):
+        self.port = port
         self.proc = subprocess.Popen(
-            ["redis-server", "--port", str(REDIS_PORT), "--bind", "127.0.0.1", "--save", "",
+            ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "",
              "--appendonly", "no", "--dir", str(root)],
             stdout=subprocess.DEVNULL,
         )  # fmt: skip
         for _ in range(50):
             with socket.socket() as s:
-                if s.connect_ex(("127.0.0.1", REDIS_PORT)) == 0:
+                if s.connect_ex(("127.0.0.1", port)) == 0:
                     return
             time.sleep(0.1)
 
@@ -115,7 +119,7 @@ class Redis:
         self.proc.wait(10)
 
 
-def app_env(root: Path) -> dict:
+def app_env(root: Path, database_url: str | None = None, redis_url: str | None = None) -> dict:
     from privacy.keyring import KeyRing
 
     keys = root / "keys.json"
@@ -127,8 +131,8 @@ def app_env(root: Path) -> dict:
         "SECRET_KEY": SECRET,
         "HOTLINE_KEY_FILE": str(keys),
         "HOTLINE_INSTANCE_PATH": str(root / "instance"),
-        "DATABASE_URL": f"postgresql://postgres@127.0.0.1:{PG_PORT}/faults",
-        "RATELIMIT_STORAGE_URI": f"redis://127.0.0.1:{REDIS_PORT}/0",
+        "DATABASE_URL": database_url or f"postgresql://postgres@127.0.0.1:{PG_PORT}/faults",
+        "RATELIMIT_STORAGE_URI": redis_url or f"redis://127.0.0.1:{REDIS_PORT}/0",
         "FLASK_APP": "wsgi",
         "PROXY_COUNT": "1",  # the console timing varies X-Forwarded-For to stay under lockouts
         "PYTHONPATH": str(ROOT),
@@ -143,11 +147,11 @@ def prepare(env: dict) -> None:
 
 
 class Server:
-    def __init__(self, env: dict, root: Path):
+    def __init__(self, env: dict, root: Path, name: str = "gunicorn", workers: int = 2):
         self.port = free_port()
-        self.log = open(root / "gunicorn.log", "w")  # noqa: SIM115
+        self.log = open(root / f"{name}.log", "w")  # noqa: SIM115
         self.proc = subprocess.Popen(
-            [str(BIN / "gunicorn"), "--workers", "2", "--bind",
+            [str(BIN / "gunicorn"), "--workers", str(workers), "--bind",
              f"127.0.0.1:{self.port}", "--timeout", "120", "wsgi:app"],
             env=env, cwd=ROOT, stdout=self.log, stderr=self.log,
         )  # fmt: skip
@@ -395,9 +399,7 @@ def restart_during_writes(base: str, cluster: Cluster, seconds: float = 20) -> d
         t.start()
     time.sleep(seconds / 2)
     restarted = time.perf_counter()
-    cluster.ctl(
-        "restart", "-m", "fast", "-o", f"-p {PG_PORT} -k /tmp -c listen_addresses=127.0.0.1"
-    )
+    cluster.ctl("restart", "-m", "fast", "-o", cluster.options)
     restart_seconds = time.perf_counter() - restarted
     time.sleep(seconds / 2)
     stop.set()

@@ -12,15 +12,19 @@
   lockout) declares ``commit = True``; then the request commits although it failed.
 - Views and services never commit (``grep commit( */views.py`` finds nothing); services
   flush when they need ids.
+- A read of published content (a front door declared with
+  ``hotline.web.replica.published_content``) goes to the read replica when one is
+  configured and answers (``DATABASE_REPLICA_URL``), with the same write guard.
 """
 
 from __future__ import annotations
 
 from flask import Flask, current_app, g, request
 from sqlalchemy import event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 
 from hotline.extensions import db
+from hotline.web import replica
 
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 READ_ONLY_OPTION = "hotline_read_only"
@@ -77,7 +81,16 @@ def _begin() -> None:
         g.pipeline_mode = "shared-read"
     else:
         g.pipeline_mode = "read"
-        g.read_only_engine = _read_only_engine(current_app._get_current_object())  # noqa: SLF001
+        bind = replica.replica_connection()
+        if bind is None:
+            bind = _read_only_engine(current_app._get_current_object())  # noqa: SLF001
+        g.read_only_bind = bind
+
+
+def _release_bind() -> None:
+    bind = g.pop("read_only_bind", None)
+    if isinstance(bind, Connection):
+        bind.close()  # a replica connection of this request's own
 
 
 def _finish(response):
@@ -86,7 +99,7 @@ def _finish(response):
         g.pipeline_mode = "done"  # once: an error answer made from a failed commit comes here too
     if mode == "read":
         db.session.rollback()  # ends the connection's use; nothing was written
-        g.pop("read_only_engine", None)
+        _release_bind()
     elif mode == "write":
         if response.status_code < 400 or g.get("pipeline_keep"):
             db.session.commit()
@@ -98,12 +111,13 @@ def _finish(response):
 def _teardown(exc) -> None:
     if exc is not None and g.get("pipeline_mode") != "shared-read":
         db.session.rollback()
-    g.pop("read_only_engine", None)
+    _release_bind()
 
 
 def init_app(app: Flask) -> None:
     if not event.contains(Engine, "before_cursor_execute", _refuse_writes):
         event.listen(Engine, "before_cursor_execute", _refuse_writes)
+    replica.init_app(app, READ_ONLY_OPTION)
     app.before_request(_begin)
     app.after_request(_finish)
     app.teardown_request(_teardown)
