@@ -1,165 +1,117 @@
-/* 阳光办理 H5: login, my orders, the order timeline, rating, submission, lookup.
- * Plain DOM, no framework and no inline script (the CSP forbids it). Every text from the
- * server is inserted as text, never as HTML. The token lives in sessionStorage only. */
+/* 阳光办理 H5 screens: login, my orders, the order timeline, rating, submission, lookup,
+ * and the hash router (every screen has its own address: tapping a tab always opens it
+ * afresh). Helpers come from static/m/core.js (window.YG); the 消息 tab and the citizen's
+ * actions are in messages.js and actions.js. */
 (function () {
   "use strict";
 
+  var YG = window.YG;
+  var h = YG.h, api = YG.api, show = YG.show, toast = YG.toast, kv = YG.kv, field = YG.field;
   var body = document.body;
-  var API = body.getAttribute("data-api") || "/api/v1";
   var DEV = body.getAttribute("data-dev") === "1";
   var DEMO_PHONE = body.getAttribute("data-demo-phone") || "";
-  var view = document.getElementById("view");
-  var TOKEN_KEY = "yg-token";
-  var PHONE_KEY = "yg-phone";
-  var options = null;
+  var PHONE_RE = /^1[3-9]\d{9}$/;
+  var lookedUp = null;  // the order found by 查询, shown at #/lookup/result
 
-  // -- helpers ---------------------------------------------------------------------------
-  function h(tag, attrs) {
-    var el = document.createElement(tag);
-    var key;
-    attrs = attrs || {};
-    for (key in attrs) {
-      if (!Object.prototype.hasOwnProperty.call(attrs, key) || attrs[key] == null) continue;
-      if (key === "text") el.textContent = attrs[key];
-      else if (key === "on") {
-        Object.keys(attrs.on).forEach(function (ev) { el.addEventListener(ev, attrs.on[ev]); });
-      } else if (key === "hidden") el.hidden = !!attrs[key];
-      else if (key === "checked" || key === "disabled") el[key] = !!attrs[key];
-      else el.setAttribute(key, attrs[key]);
-    }
-    for (var i = 2; i < arguments.length; i++) append(el, arguments[i]);
-    return el;
-  }
+  function enc(s) { return encodeURIComponent(s); }
 
-  function append(el, child) {
-    if (child == null || child === false) return;
-    if (Array.isArray(child)) { child.forEach(function (c) { append(el, c); }); return; }
-    el.appendChild(typeof child === "string" ? document.createTextNode(child) : child);
-  }
-
-  function show() {
-    view.textContent = "";
-    for (var i = 0; i < arguments.length; i++) append(view, arguments[i]);
-    window.scrollTo(0, 0);
-  }
-
-  function toast(text) {
-    var el = document.getElementById("toast");
-    el.textContent = text;
-    el.hidden = false;
-    clearTimeout(toast.timer);
-    toast.timer = setTimeout(function () { el.hidden = true; }, 3500);
-  }
-
-  function token() { return sessionStorage.getItem(TOKEN_KEY); }
-
-  function api(method, path, data) {
-    var init = { method: method, headers: { Accept: "application/json" } };
-    if (token()) init.headers.Authorization = "Bearer " + token();
-    if (data !== undefined) {
-      init.headers["Content-Type"] = "application/json";
-      init.body = JSON.stringify(data);
-    }
-    return fetch(API + path, init).then(function (resp) {
-      if (resp.status === 204) return null;
-      return resp.json().catch(function () { return {}; }).then(function (json) {
-        if (resp.ok) return json;
-        var err = (json && json.error) || { message: "网络异常，请稍后再试", details: {} };
-        if (resp.status === 401 && token()) {
-          sessionStorage.removeItem(TOKEN_KEY);
-          location.hash = "#/login";
-        }
-        var e = new Error(explain(err));
-        e.status = resp.status;
-        throw e;
-      });
+  function setChrome(tab) {
+    var logged = !!YG.token();
+    var elderBtn = document.getElementById("elder-toggle");
+    document.getElementById("tabs").hidden = !logged && tab !== "lookup";
+    document.getElementById("logout").hidden = !logged;
+    document.getElementById("who").textContent = logged ? (sessionStorage.getItem(YG.KEY.phone) || "") : "";
+    elderBtn.textContent = YG.elder() ? "标准版" : "长辈版";
+    elderBtn.setAttribute("aria-label", YG.elder() ? "切换到标准版" : "切换到长辈版（大字）");
+    Array.prototype.forEach.call(document.querySelectorAll("#tabs a"), function (a) {
+      var on = a.getAttribute("data-tab") === tab;
+      a.classList.toggle("on", on);
+      if (on) a.setAttribute("aria-current", "page");
+      else a.removeAttribute("aria-current");
     });
   }
 
-  function explain(err) {
-    var fields = err.details && err.details.fields;
-    if (!fields) return err.message;
-    var parts = [];
-    Object.keys(fields).forEach(function (k) {
-      var v = fields[k];
-      parts.push((LABELS[k] || k) + "：" + (Array.isArray(v) ? v.join("；") : JSON.stringify(v)));
-    });
-    return err.message + "（" + parts.join("，") + "）";
-  }
-
-  var LABELS = {
-    phone: "手机号", code: "验证码", order_no: "工单编号", query_code: "查询码",
-    kind: "诉求类型", district_code: "区", street_code: "街道乡镇", community_code: "社区村",
-    content: "诉求内容", address: "地址", comment: "评价内容", resolution: "解决情况",
-    satisfaction: "满意度", category_code: "分类"
-  };
-
-  function fmtTime(iso) {
-    if (!iso) return "";
-    return iso.slice(0, 10) + " " + iso.slice(11, 16);
-  }
-
-  function fmtSpan(seconds) {
-    var s = Math.abs(seconds);
-    var d = Math.floor(s / 86400), hr = Math.floor((s % 86400) / 3600);
-    var m = Math.floor((s % 3600) / 60);
-    if (d) return d + "天" + (hr ? hr + "小时" : "");
-    if (hr) return hr + "小时" + (m ? m + "分" : "");
-    return Math.max(m, 1) + "分钟";
+  /* A screen that needs a login: log in first, then come back here. */
+  function needLogin() {
+    sessionStorage.setItem(YG.KEY.back, location.hash);
+    location.hash = "#/login";
   }
 
   function timeState(o) {
+    if (o.status === "answered" || o.status === "withdrawn") return null;
     if (o.overdue) {
       var late = o.overdue_seconds || (o.seconds_remaining < 0 ? -o.seconds_remaining : 0);
-      return h("span", { "class": "badge late", text: late ? "已超期 " + fmtSpan(late) : "已超期" });
+      return h("span", { "class": "badge late", text: late ? "已超期 " + YG.fmtSpan(late) : "已超期" });
     }
-    if (o.seconds_remaining != null) return h("span", { "class": "badge left", text: "剩余 " + fmtSpan(o.seconds_remaining) });
+    if (o.seconds_remaining != null) {
+      return h("span", { "class": "badge left", text: "剩余 " + YG.fmtSpan(o.seconds_remaining) });
+    }
     return null;
   }
 
-  function field(label, input, hint) {
-    return h("label", { "class": "field" }, h("span", { "class": "lbl", text: label }), input,
-      hint ? h("small", { "class": "hint", text: hint }) : null);
-  }
+  function maskPhone(p) { return p.length === 11 ? p.slice(0, 3) + "****" + p.slice(7) : p; }
 
-  function loadOptions() {
-    if (options) return Promise.resolve(options);
-    return api("GET", "/options").then(function (o) { options = o; return o; });
-  }
-
-  function setChrome(tab) {
-    var logged = !!token();
-    document.getElementById("tabs").hidden = !logged && tab !== "lookup";
-    document.getElementById("logout").hidden = !logged;
-    document.getElementById("who").textContent = logged ? (sessionStorage.getItem(PHONE_KEY) || "") : "";
-    Array.prototype.forEach.call(document.querySelectorAll("#tabs a"), function (a) {
-      a.classList.toggle("on", a.getAttribute("data-tab") === tab);
-    });
+  function digits(value) {
+    return value.replace(/[\s-]/g, "").replace(/^(\+?86)(?=1\d{10}$)/, "");
   }
 
   // -- login -----------------------------------------------------------------------------
   function loginScreen() {
+    if (YG.token()) { location.hash = YG.session.backTo(); return; }
     setChrome("login");
     var phone = h("input", { id: "phone", type: "tel", inputmode: "numeric", maxlength: "13",
-      placeholder: "请输入手机号", autocomplete: "tel", value: DEMO_PHONE });
+      autocomplete: "tel", value: sessionStorage.getItem(YG.KEY.login) || DEMO_PHONE });
     var code = h("input", { id: "code", type: "text", inputmode: "numeric", maxlength: "6",
-      placeholder: "6位验证码", autocomplete: "one-time-code" });
+      autocomplete: "one-time-code" });
     var devBox = h("p", { id: "dev-code", "class": "devcode", hidden: true });
+    var status = h("p", { id: "code-status", "class": "status-line", hidden: true });
     var send = h("button", { type: "button", id: "send-code", "class": "ghost", text: "获取验证码" });
     var go = h("button", { type: "submit", id: "login", text: "登录" });
-    var wait = 0;
+    var wait = 0, codeUntil = 0, form;
 
     function tick() {
-      if (wait <= 0) { send.disabled = false; send.textContent = "重新获取"; return; }
-      send.textContent = wait + "秒后重新获取";
-      wait -= 1;
-      setTimeout(tick, 1000);
+      if (!document.body.contains(send)) return;  // the screen was left
+      if (wait > 0) {
+        send.textContent = wait + "秒后可重新获取";
+        wait -= 1;
+      } else {
+        send.disabled = false;
+        send.textContent = "重新获取";
+      }
+      if (codeUntil) {
+        var left = Math.round((codeUntil - Date.now()) / 1000);
+        if (left <= 0) {
+          codeUntil = 0;
+          status.className = "status-line soon";
+          status.textContent = "验证码已过期，请点“重新获取”。已填的手机号不会丢失。";
+          wait = 0;
+          send.disabled = false;
+          send.textContent = "重新获取";
+        } else if (left <= 60) {
+          status.className = "status-line soon";
+          status.textContent = "验证码将在 " + left + " 秒后过期；过期后点“重新获取”即可，已填的手机号不会丢失。";
+        }
+      }
+      if (wait > 0 || codeUntil) setTimeout(tick, 1000);
+    }
+
+    function checkPhone() {
+      return PHONE_RE.test(digits(phone.value)) ? [] : [{ input: phone, message: "请输入 11 位手机号码" }];
     }
 
     send.addEventListener("click", function () {
+      var errors = checkPhone();
+      if (errors.length) { YG.report(form, errors, send); return; }
+      YG.clearErrors(form);
       send.disabled = true;
       api("POST", "/auth/sms-code", { phone: phone.value }).then(function (r) {
-        toast("验证码已发送，" + Math.round(r.expires_in / 60) + "分钟内有效");
+        var until = Date.now() + r.expires_in * 1000;
+        codeUntil = until;
+        status.className = "status-line";
+        var valid = r.expires_in >= 120 ? Math.round(r.expires_in / 60) + " 分钟" : r.expires_in + " 秒";
+        status.textContent = "验证码已发送至 " + maskPhone(digits(phone.value)) + "，" + valid +
+          "内有效（" + new Date(until).toTimeString().slice(0, 5) + " 前）。";
+        status.hidden = false;
         if (r.dev_code) {
           devBox.textContent = "开发模式验证码：" + r.dev_code;
           devBox.setAttribute("data-code", r.dev_code);
@@ -168,39 +120,49 @@
         wait = r.resend_after || 60;
         tick();
         code.focus();
-      }).catch(function (e) { send.disabled = false; toast(e.message); });
+      }).catch(function (e) {
+        send.disabled = false;
+        YG.report(form, YG.serverErrors(e, { phone: phone }), send);
+      });
     });
 
-    var form = h("form", { "class": "card", id: "login-form" },
+    form = h("form", { "class": "card", id: "login-form", novalidate: "novalidate" },
       h("h1", { text: "手机号登录" }),
       h("p", { "class": "muted", text: "登录后可查看本人诉求的办理进度、评价办理结果和提交新的诉求。" }),
       field("手机号", phone),
-      h("div", { "class": "row" }, field("验证码", code), send),
-      devBox, go,
-      h("p", { "class": "muted small" }, "没有登录？也可以",
-        h("a", { href: "#/lookup", text: "凭工单编号和查询码查询" }), "。"));
+      h("div", { "class": "row" }, field("验证码", code, null), send),
+      status, devBox, go);
     form.addEventListener("submit", function (ev) {
       ev.preventDefault();
+      var errors = checkPhone();
+      if (!/^\d{6}$/.test(code.value.trim())) errors.push({ input: code, message: "请输入短信中的 6 位数字验证码" });
+      if (errors.length) { YG.report(form, errors, go); return; }
       go.disabled = true;
-      api("POST", "/auth/token", { phone: phone.value, code: code.value }).then(function (r) {
-        sessionStorage.setItem(TOKEN_KEY, r.token);
-        sessionStorage.setItem(PHONE_KEY, r.phone);
-        location.hash = "#/orders";
-      }).catch(function (e) { go.disabled = false; toast(e.message); });
+      api("POST", "/auth/token", { phone: phone.value, code: code.value.trim() }).then(function (r) {
+        YG.session.start(r, phone.value.trim());
+        location.hash = YG.session.backTo();
+      }).catch(function (e) {
+        go.disabled = false;
+        var errors = /^sms_code/.test(e.code || "") ? [{ input: code, message: e.message }]
+          : YG.serverErrors(e, { phone: phone, code: code });
+        YG.report(form, errors, go);
+      });
     });
-    show(form);
+    show(form, h("div", { "class": "card alt" },
+      h("p", { "class": "muted", text: "没有登录，也可以凭受理时得到的工单编号和查询码查询办理进度。" }),
+      h("a", { "class": "button ghost", href: "#/lookup", text: "凭工单编号和查询码查询" })));
   }
 
   // -- my orders -------------------------------------------------------------------------
   function ordersScreen(status) {
-    if (!token()) { location.hash = "#/login"; return; }
+    if (!YG.token()) { needLogin(); return; }
     setChrome("orders");
     var list = h("div", { id: "order-list" });
     var more = h("button", { type: "button", "class": "ghost", id: "more", hidden: true, text: "加载更多" });
-    var filter = h("select", { id: "status-filter" }, h("option", { value: "", text: "全部状态" }));
+    var filter = h("select", { id: "status-filter" }, h("option", { value: "", text: "全部" }));
     var page = 1;
 
-    loadOptions().then(function (o) {
+    YG.loadOptions().then(function (o) {
       o.statuses.forEach(function (s) {
         filter.appendChild(h("option", { value: s.value, text: s.label }));
       });
@@ -211,84 +173,131 @@
     });
 
     function load() {
-      var q = "?page=" + page + "&per_page=10" + (status ? "&status=" + encodeURIComponent(status) : "");
+      var q = "?page=" + page + "&per_page=10" + (status ? "&status=" + enc(status) : "");
       api("GET", "/orders" + q).then(function (r) {
-        if (page === 1 && !r.items.length) list.appendChild(h("p", { "class": "card muted", text: "暂无工单。" }));
+        if (page === 1 && !r.items.length) {
+          list.appendChild(h("p", { "class": "card muted", text: status ? "没有这种状态的工单。" : "暂无工单。" }));
+        }
         r.items.forEach(function (o) { list.appendChild(orderCard(o)); });
         more.hidden = r.page * r.per_page >= r.total;
-      }).catch(function (e) { toast(e.message); });
+      }).catch(function (e) { toast(e.message, { error: true }); });
     }
     more.addEventListener("click", function () { page += 1; load(); });
-    show(h("div", { "class": "head" }, h("h1", { text: "我的工单" }), filter), list, more);
+    var head = h("div", { "class": "head" }, h("h1", { text: "我的工单" }),
+      YG.elder() && !status ? null : h("div", { "class": "filter" },
+        h("label", { "for": "status-filter", text: "状态" }), filter));
+    show(head, list, more);
     load();
   }
 
   function orderCard(o) {
+    var handled = o.status === "answered" ? "热线直接解答" : (o.unit ? "承办：" + o.unit : null);
     return h("a", { "class": "card order", href: "#/order/" + o.order_no, "data-order": o.order_no },
       h("div", { "class": "line" },
         h("span", { "class": "status s-" + o.status, text: o.status_label }),
         h("span", { "class": "kind", text: o.kind_label + (o.category ? " · " + o.category : "") }),
-        timeState(o)),
+        timeState(o), o.following ? h("span", { "class": "badge follow", text: "关注" }) : null),
       h("p", { "class": "summary", text: o.summary || "" }),
       h("div", { "class": "meta" },
         h("span", { text: "工单 " + o.order_no }),
-        h("span", { text: fmtTime(o.received_at) })),
-      o.unit ? h("div", { "class": "meta", text: "承办：" + o.unit }) : null);
+        h("span", { text: YG.fmtTime(o.received_at) })),
+      handled ? h("div", { "class": "meta", text: handled }) : null);
   }
 
   // -- order detail ----------------------------------------------------------------------
   function detailScreen(orderNo) {
-    if (!token()) { location.hash = "#/login"; return; }
+    if (!YG.token()) { needLogin(); return; }
     setChrome("orders");
-    show(h("p", { "class": "muted", text: "加载中…" }));
-    api("GET", "/orders/" + encodeURIComponent(orderNo)).then(function (o) {
+    show(YG.loading());
+    api("GET", "/orders/" + enc(orderNo)).then(function (o) {
       renderDetail(o, true);
     }).catch(function (e) {
-      show(h("div", { "class": "card" }, h("p", { text: e.message }), h("a", { href: "#/orders", text: "返回我的工单" })));
+      if (e.status === 401) return;
+      show(h("div", { "class": "card" }, h("h1", { text: "无法打开这个工单" }), h("p", { text: e.message }),
+        h("a", { "class": "button ghost", href: "#/orders", text: "返回我的工单" })));
     });
   }
 
-  function kv(label, value) {
-    if (value == null || value === "") return null;
-    return h("div", { "class": "kv" }, h("span", { "class": "k", text: label }), h("span", { "class": "v", text: value }));
+  function place(o) { return [o.district, o.street, o.community].filter(Boolean).join(" "); }
+
+  function handlerText(hd) {
+    if (!hd || !hd.name) return null;
+    return hd.name + (hd.staff_no ? "（工号 " + hd.staff_no + "）" : "");
   }
 
-  function renderDetail(o, canRate) {
+  function handlingCard(o) {
     var unit = o.unit || {};
-    var hd = o.handler || {};
-    var place = [o.district, o.street, o.community].filter(Boolean).join(" ");
-    var blocks = [
-      h("div", { "class": "card", id: "detail" },
-        h("div", { "class": "line" },
-          h("span", { "class": "status s-" + o.status, text: o.status_label }),
-          h("span", { "class": "kind", text: o.kind_label }), timeState(o)),
-        h("h1", { "class": "no", text: "工单 " + o.order_no }),
-        kv("受理时间", fmtTime(o.received_at)),
-        kv("办理时限", o.time_limit_label),
-        kv("办理期限", fmtTime(o.deadline_at)),
-        kv("办结时间", fmtTime(o.completed_at)),
-        kv("分类", o.category),
-        kv("地点", place),
-        o.repeat_count ? kv("重复诉求", o.repeat_count + " 次") : null,
-        h("p", { "class": "content", text: o.content || "" })),
-      h("div", { "class": "card" },
-        h("h2", { text: "承办信息" }),
-        kv("承办单位", unit.name || "待派单"),
-        kv("承办人", hd.name ? hd.name + (hd.staff_no ? "（工号 " + hd.staff_no + "）" : "") : null),
-        kv("服务电话", hd.service_phone || unit.service_phone)),
-      o.requester ? h("div", { "class": "card" },
+    if (o.status === "answered") {
+      return h("div", { "class": "card", id: "handling" }, h("h2", { text: "办理方式" }),
+        h("p", { "class": "direct", text: "热线直接解答" }),
+        h("p", { "class": "direct-note muted", text: "12345 热线已直接答复您的诉求，没有派往承办单位，也没有办理期限。" }));
+    }
+    if (!unit.name) {
+      return h("div", { "class": "card", id: "handling" }, h("h2", { text: "承办信息" }),
+        kv("承办单位", o.status === "withdrawn" ? "已撤回，未派往承办单位" : "待派单"));
+    }
+    var phone = (o.handler && o.handler.service_phone) || unit.service_phone;
+    return h("div", { "class": "card", id: "handling" },
+      h("h2", { text: "承办信息" }),
+      kv("承办单位", unit.name),
+      kv("承办人", handlerText(o.handler)),
+      phone ? kv("服务电话", YG.tel(phone)) : null,
+      phone && YG.elder() ? h("a", { "class": "button ghost call", href: "tel:" + phone.replace(/[^\d+]/g, ""),
+        text: "拨打服务电话" }) : null);
+  }
+
+  function mainCard(o) {
+    var direct = o.status === "answered";
+    return h("div", { "class": "card", id: "detail" },
+      h("div", { "class": "line" },
+        h("span", { "class": "status s-" + o.status, text: o.status_label }),
+        h("span", { "class": "kind", text: o.kind_label }),
+        timeState(o)),
+      h("h1", { "class": "no", text: "工单 " + o.order_no }),
+      kv("受理时间", YG.fmtTime(o.received_at)),
+      direct || YG.elder() ? null : kv("办理时限", o.time_limit_label),
+      direct ? null : kv("办理期限", YG.fmtTime(o.deadline_at)),
+      kv(direct ? "解答时间" : "办结时间", YG.fmtTime(o.completed_at)),
+      YG.elder() ? null : kv("分类", o.category),
+      YG.elder() ? null : kv("地点", place(o)),
+      o.repeat_count ? kv("重复诉求", o.repeat_count + " 次") : null,
+      o.content ? h("p", { "class": "content", text: o.content }) : null);
+  }
+
+  function requesterCard(o) {
+    if (o.requester) {
+      return h("div", { "class": "card", id: "requester" },
         h("h2", { text: "诉求人" }),
-        kv("姓名", o.requester.name), kv("电话", o.requester.phone), kv("地址", o.requester.address))
-        : (o.confidential ? h("div", { "class": "card muted", text: "保密工单：不显示诉求人信息。" }) : null),
-      o.reply ? h("div", { "class": "card reply" }, h("h2", { text: "办理答复" }), h("p", { text: o.reply })) : null,
-      o.extensions.length ? h("div", { "class": "card" }, h("h2", { text: "延期" }),
-        o.extensions.map(function (e) {
-          return h("p", { text: fmtTime(e.occurred_at) + " 延期至 " + fmtTime(e.new_deadline) + (e.reason ? "，原因：" + e.reason : "") });
-        })) : null,
-      h("div", { "class": "card" }, h("h2", { text: "办理过程" }), timeline(o.timeline)),
-      ratingBlock(o, canRate)
-    ];
-    show(blocks, canRate ? h("a", { "class": "back", href: "#/orders", text: "‹ 返回我的工单" }) : null);
+        kv("姓名", o.requester.name), kv("电话", o.requester.phone), kv("地址", o.requester.address));
+    }
+    return o.confidential ? h("div", { "class": "card muted", text: "保密工单：不显示诉求人信息。" }) : null;
+  }
+
+  function extensionsCard(o) {
+    if (!o.extensions || !o.extensions.length) return null;
+    return h("div", { "class": "card" }, h("h2", { text: "延期" }), o.extensions.map(function (e) {
+      return h("p", { text: YG.fmtTime(e.occurred_at) + " 延期至 " + YG.fmtTime(e.new_deadline) +
+        (e.reason ? "，原因：" + e.reason : "") });
+    }));
+  }
+
+  function renderDetail(o, mine) {
+    var elder = YG.elder();
+    var extras = YG.extras.map(function (extra) { return extra(o, mine); });  // messages.js, actions.js
+    var reply = o.reply ? h("div", { "class": "card reply" },
+      h("h2", { text: o.status === "answered" ? "热线答复" : "办理答复" }), h("p", { text: o.reply })) : null;
+    var steps = h("div", { "class": "card" }, h("h2", { text: "办理过程" }), timeline(o.timeline));
+    var back = mine ? h("a", { "class": "button ghost back", href: "#/orders", text: "返回我的工单" }) : null;
+    if (elder) {
+      var facts = h("div", { "class": "card" }, h("h2", { text: "工单信息" }),
+        kv("办理时限", o.status === "answered" ? null : o.time_limit_label),
+        kv("分类", o.category), kv("地点", place(o)));
+      show(mainCard(o), handlingCard(o), reply, ratingForm(o, mine), extras, myRatings(o), steps,
+        YG.more("更多信息", [facts, requesterCard(o), extensionsCard(o)]), back);
+    } else {
+      show(mainCard(o), handlingCard(o), requesterCard(o), reply, extensionsCard(o), steps,
+        myRatings(o), ratingForm(o, mine), extras, back);
+    }
   }
 
   function timeline(entries) {
@@ -296,63 +305,86 @@
       var text = [];
       if (e.unit) text.push(e.unit);
       if (e.target_unit && e.target_unit !== e.unit) text.push("→ " + e.target_unit);
+      var who = handlerText(e.handler);
       return h("li", { "data-type": e.type },
-        h("div", { "class": "t-head" }, h("b", { text: e.label }), h("time", { text: fmtTime(e.occurred_at) })),
+        h("div", { "class": "t-head" }, h("b", { text: e.label }),
+          h("time", { datetime: e.occurred_at, text: YG.fmtTime(e.occurred_at) })),
         text.length ? h("div", { "class": "t-unit", text: text.join(" ") }) : null,
+        who ? h("div", { "class": "t-who", text: "承办人 " + who }) : null,
         e.resolution_label ? h("div", { text: e.resolution_label + " · " + e.satisfaction_label }) : null,
         e.note ? h("div", { "class": "t-note", text: e.note }) : null,
         e.reason ? h("div", { "class": "t-note", text: "原因：" + e.reason }) : null,
-        e.new_deadline ? h("div", { "class": "t-note", text: "新的办理期限：" + fmtTime(e.new_deadline) }) : null);
+        e.new_deadline ? h("div", { "class": "t-note", text: "新的办理期限：" + YG.fmtTime(e.new_deadline) }) : null,
+        YG.entryExtras.map(function (extra) { return extra(e); }));  // photos (actions.js)
     }));
   }
 
-  function choice(name, items, onchange) {
-    return h("div", { "class": "choices", role: "radiogroup" }, items.map(function (it) {
-      return h("label", { "class": "choice" },
-        h("input", { type: "radio", name: name, value: it.value, on: { change: onchange } }),
-        h("span", { text: it.label }));
-    }));
+  /* 我的评价: every round's rating, also after the order was reopened. */
+  function myRatings(o) {
+    var r = o.rating || {};
+    var history = r.history || (r.mine ? [r.mine] : []);
+    if (!history.length) return null;
+    var rounds = history.length > 1 || o.round > 1;
+    return h("div", { "class": "card", id: "my-rating" }, h("h2", { text: "我的评价" }),
+      h("ol", { "class": "rounds" }, history.map(function (m) {
+        return h("li", { "data-round": m.round },
+          rounds ? h("b", { text: "第 " + m.round + " 轮办理" }) : null,
+          kv("解决情况", m.resolution_label), kv("满意度", m.satisfaction_label),
+          kv("评价内容", m.comment), kv("评价时间", YG.fmtTime(m.rated_at)),
+          m.reopen_requested ? h("p", { "class": "reopened", text: "已申请重新办理，工单已重新交承办单位办理" }) : null);
+      })));
   }
 
-  function ratingBlock(o, canRate) {
-    var r = o.rating;
-    if (r.mine) {
-      return h("div", { "class": "card", id: "my-rating" }, h("h2", { text: "我的评价" }),
-        kv("解决情况", r.mine.resolution_label), kv("满意度", r.mine.satisfaction_label),
-        kv("评价内容", r.mine.comment), r.mine.reopen_requested ? h("p", { "class": "muted", text: "已申请重新办理" }) : null);
-    }
-    if (!canRate || !r.can_rate) return null;
-    var comment = h("textarea", { id: "comment", maxlength: "500", rows: "3", placeholder: "可选，500字以内；请勿填写电话、身份证号等个人信息" });
-    var count = h("small", { "class": "hint", text: "0/500" });
+  function ratingForm(o, mine) {
+    var r = o.rating || {};
+    if (!mine || !r.can_rate) return null;
+    var name = "rating-" + o.order_no;
+    var comment = h("textarea", { id: "comment", maxlength: "500", rows: "3" });
+    var count = h("small", { "class": "hint count", id: "comment-count", text: "0/500" });
     var reopenBox = h("label", { "class": "check", hidden: true },
       h("input", { type: "checkbox", id: "reopen" }), h("span", { text: "申请重新办理（每个工单仅一次）" }));
+    var go = h("button", { type: "submit", id: "submit-rating", text: "提交评价" });
     var form;
+    function picked(group) { return form.querySelector("input[name=" + group + "]:checked"); }
     function update() {
-      var res = form.querySelector("input[name=resolution]:checked");
-      var sat = form.querySelector("input[name=satisfaction]:checked");
+      var res = picked("resolution"), sat = picked("satisfaction");
       reopenBox.hidden = !(r.can_request_reopen && res && sat && res.value === "no" && sat.value === "dissatisfied");
+      if (res) YG.setError(resolution, "");
+      if (sat) YG.setError(satisfaction, "");
     }
+    var resolution = YG.choiceGroup("resolution-group", "问题是否解决", "resolution",
+      [{ value: "yes", label: "已解决" }, { value: "partly", label: "部分解决" }, { value: "no", label: "未解决" }], update);
+    var satisfaction = YG.choiceGroup("satisfaction-group", "是否满意", "satisfaction",
+      [{ value: "satisfied", label: "满意" }, { value: "basically", label: "基本满意" }, { value: "dissatisfied", label: "不满意" }], update);
     comment.addEventListener("input", function () { count.textContent = comment.value.length + "/500"; });
-    form = h("form", { "class": "card", id: "rating-form" },
+    form = h("form", { "class": "card", id: "rating-form", novalidate: "novalidate" },
       h("h2", { text: "评价办理结果" }),
-      h("p", { "class": "muted small", text: "请在 " + fmtTime(r.rate_until) + " 前评价" }),
-      h("span", { "class": "lbl", text: "问题是否解决" }),
-      choice("resolution", [{ value: "yes", label: "已解决" }, { value: "partly", label: "部分解决" }, { value: "no", label: "未解决" }], update),
-      h("span", { "class": "lbl", text: "是否满意" }),
-      choice("satisfaction", [{ value: "satisfied", label: "满意" }, { value: "basically", label: "基本满意" }, { value: "dissatisfied", label: "不满意" }], update),
-      field("评价内容", comment), count, reopenBox,
-      h("button", { type: "submit", id: "submit-rating", text: "提交评价" }));
+      h("p", { "class": "muted small", text: "请在 " + YG.fmtTime(r.rate_until) + " 前评价。" }),
+      resolution, satisfaction,
+      field("评价内容", comment, "可不填，500 字以内；请勿填写电话、身份证号等个人信息", { optional: true }),
+      count, reopenBox, go);
+    YG.drafts.keep(form, name);
     form.addEventListener("submit", function (ev) {
       ev.preventDefault();
-      var res = form.querySelector("input[name=resolution]:checked");
-      var sat = form.querySelector("input[name=satisfaction]:checked");
-      var data = { resolution: res ? res.value : "", satisfaction: sat ? sat.value : "" };
+      var res = picked("resolution"), sat = picked("satisfaction");
+      var errors = [];
+      if (!res) errors.push({ input: resolution, message: "请选择问题是否解决" });
+      if (!sat) errors.push({ input: satisfaction, message: "请选择是否满意" });
+      if (errors.length) { YG.report(form, errors, go); return; }
+      var data = { resolution: res.value, satisfaction: sat.value };
       if (comment.value.trim()) data.comment = comment.value.trim();
       if (!reopenBox.hidden && document.getElementById("reopen").checked) data.reopen = true;
-      api("POST", "/orders/" + encodeURIComponent(o.order_no) + "/rating", data).then(function (updated) {
-        toast("评价成功，感谢您的反馈");
+      go.disabled = true;
+      api("POST", "/orders/" + enc(o.order_no) + "/rating", data).then(function (updated) {
+        YG.drafts.clear(name);
         renderDetail(updated, true);
-      }).catch(function (e) { toast(e.message); });
+        toast(data.reopen ? "评价成功，已申请重新办理" : "评价成功，感谢您的反馈",
+          { near: document.getElementById("my-rating") });
+      }).catch(function (e) {
+        go.disabled = false;
+        YG.report(form, YG.serverErrors(e,
+          { resolution: resolution, satisfaction: satisfaction, comment: comment }), go);
+      });
     });
     return form;
   }
@@ -362,115 +394,261 @@
     return h("select", { id: id }, h("option", { value: "", text: placeholder }));
   }
 
-  function fill(select, items, placeholder) {
+  function fill(select, items, placeholder, value) {
     select.textContent = "";
     select.appendChild(h("option", { value: "", text: placeholder }));
     items.forEach(function (it) { select.appendChild(h("option", { value: it.code, text: it.name })); });
+    if (value && select.querySelector("option[value='" + value + "']")) {
+      select.value = value;
+      select.dispatchEvent(new Event("change", { bubbles: true }));
+    }
   }
 
+  var CATEGORY_HINTS = ["请选择分类", "请选择二级分类", "请选择三级分类"];
+
   function newScreen() {
-    if (!token()) { location.hash = "#/login"; return; }
+    if (!YG.token()) { needLogin(); return; }
     setChrome("new");
     var kind = picker("kind", "请选择诉求类型");
     var district = picker("district", "请选择区");
-    var street = picker("street", "请选择街道乡镇");
-    var community = picker("community", "请选择社区村（可选）");
-    var cat1 = picker("category1", "请选择分类（可选）");
-    var cat2 = picker("category2", "二级分类（可选）");
-    var address = h("input", { id: "address", type: "text", maxlength: "200", placeholder: "如：某小区某号楼（可选）" });
-    var content = h("textarea", { id: "content", rows: "5", maxlength: "1000", placeholder: "请描述问题的时间、地点和经过" });
+    var street = picker("street", "请先选择区");
+    var community = picker("community", "请先选择街道乡镇");
+    var cats = [picker("category1", CATEGORY_HINTS[0]), picker("category2", CATEGORY_HINTS[1]),
+      picker("category3", CATEGORY_HINTS[2])];
+    var address = h("input", { id: "address", type: "text", maxlength: "200" });
+    var content = h("textarea", { id: "content", rows: "5", maxlength: "1000" });
+    var count = h("small", { "class": "hint count", id: "content-count", text: "已写 0 字" });
     var confidential = h("input", { type: "checkbox", id: "confidential" });
-    var go = h("button", { type: "submit", id: "submit-order", text: "提交" });
+    var go = h("button", { type: "submit", id: "submit-order", text: "提交诉求" });
+    var saved = YG.drafts.load("new") || {};
 
-    loadOptions().then(function (o) {
-      o.kinds.forEach(function (k) { kind.appendChild(h("option", { value: k.value, text: k.label })); });
+    var catFields = [
+      field("诉求分类", cats[0], "选不准可以不选，话务员会帮您归类", { optional: true }),
+      field("二级分类", cats[1], null, { optional: true }),
+      field("三级分类", cats[2], null, { optional: true })
+    ];
+    catFields[1].hidden = catFields[2].hidden = true;
+
+    function levelOf(select) { return cats.indexOf(select); }
+
+    function loadChildren(level, parent, value) {  // level: the select to fill (1 or 2)
+      for (var i = level; i < cats.length; i++) {
+        fill(cats[i], [], CATEGORY_HINTS[i]);
+        catFields[i].hidden = true;
+      }
+      if (!parent || level >= cats.length) return;
+      api("GET", "/categories?parent=" + enc(parent)).then(function (r) {
+        if (!r.items.length) return;
+        catFields[level].hidden = false;
+        fill(cats[level], r.items, CATEGORY_HINTS[level], value);
+      });
+    }
+    cats.forEach(function (select) {
+      select.addEventListener("change", function () {
+        var level = levelOf(select) + 1;
+        loadChildren(level, select.value, saved["category" + (level + 1)]);
+        delete saved["category" + (level + 1)];
+      });
     });
-    api("GET", "/places/districts").then(function (r) { fill(district, r.items, "请选择区"); });
-    api("GET", "/categories").then(function (r) { fill(cat1, r.items, "请选择分类（可选）"); });
+
+    YG.loadOptions().then(function (o) {
+      o.kinds.forEach(function (k) { kind.appendChild(h("option", { value: k.value, text: k.label })); });
+      if (saved.kind && kind.querySelector("option[value='" + saved.kind + "']")) {
+        kind.value = saved.kind;
+        kind.dispatchEvent(new Event("change", { bubbles: true }));
+      }
+    });
+    api("GET", "/places/districts").then(function (r) { fill(district, r.items, "请选择区", saved.district); });
+    api("GET", "/categories").then(function (r) { fill(cats[0], r.items, CATEGORY_HINTS[0], saved.category1); });
     district.addEventListener("change", function () {
-      fill(street, [], "请选择街道乡镇");
-      fill(community, [], "请选择社区村（可选）");
-      if (district.value) api("GET", "/places/streets?parent=" + district.value).then(function (r) { fill(street, r.items, "请选择街道乡镇"); });
+      fill(street, [], district.value ? "请选择街道乡镇" : "请先选择区");
+      fill(community, [], "请先选择街道乡镇");
+      var want = saved.street;
+      delete saved.street;
+      if (district.value) {
+        api("GET", "/places/streets?parent=" + enc(district.value)).then(function (r) {
+          fill(street, r.items, "请选择街道乡镇", want);
+        });
+      }
     });
     street.addEventListener("change", function () {
-      fill(community, [], "请选择社区村（可选）");
-      if (street.value) api("GET", "/places/communities?parent=" + street.value).then(function (r) { fill(community, r.items, "请选择社区村（可选）"); });
+      fill(community, [], street.value ? "请选择社区村" : "请先选择街道乡镇");
+      var want = saved.community;
+      delete saved.community;
+      if (street.value) {
+        api("GET", "/places/communities?parent=" + enc(street.value)).then(function (r) {
+          fill(community, r.items, "请选择社区村", want);
+        });
+      }
     });
-    cat1.addEventListener("change", function () {
-      fill(cat2, [], "二级分类（可选）");
-      if (cat1.value) api("GET", "/categories?parent=" + cat1.value).then(function (r) { fill(cat2, r.items, "二级分类（可选）"); });
+    content.addEventListener("input", function () {
+      count.textContent = "已写 " + content.value.trim().length + " 字";
     });
 
-    var form = h("form", { "class": "card", id: "new-form" },
-      h("h1", { text: "提交诉求" }),
-      field("诉求类型", kind), field("区", district), field("街道乡镇", street), field("社区村", community),
-      field("分类", cat1), cat2, field("详细地址", address),
-      field("诉求内容", content, "5–1000字；请勿在内容中填写他人的个人信息"),
+    var extras = YG.submitExtras.map(function (make) { return make(); });  // photos (actions.js)
+    var optional = [
+      field("社区村", community, null, { optional: true }),
+      catFields,
+      field("详细地址", address, "写到小区和楼号即可；您本人查看时只显示到小区，不显示楼号和门牌号", { optional: true }),
       h("label", { "class": "check" }, confidential, h("span", { text: "申请保密（承办单位看不到您的身份）" })),
+      extras.map(function (x) { return x.node; })
+    ];
+    var folded = ["community", "category1", "address", "confidential"].some(function (k) { return saved[k]; });
+    var form = h("form", { "class": "card", id: "new-form", novalidate: "novalidate" },
+      h("h1", { text: "提交诉求" }),
+      h("p", { "class": "muted small", text: "诉求类型、区、街道乡镇和诉求内容必须填写，标有“可选”的可以不填。" }),
+      field("诉求类型", kind),
+      field("区", district),
+      field("街道乡镇", street),
+      YG.elder() ? null : optional,
+      field("诉求内容", content, "5–1000 字；写清时间、地点和经过，请勿填写他人的个人信息"),
+      count,
+      YG.elder() ? YG.more("补充地点、分类和照片（可选）", optional, folded) : null,
       go);
+    YG.drafts.keep(form, "new");
+    content.dispatchEvent(new Event("input", { bubbles: true }));
+
+    var fields = { kind: kind, district_code: district, district: district, street_code: street,
+      street: street, community_code: community, community: community, content: content,
+      address: address, confidential: confidential };
     form.addEventListener("submit", function (ev) {
       ev.preventDefault();
+      var deepest = cats[2].value ? cats[2] : cats[1].value ? cats[1] : cats[0];
+      fields.category_code = deepest;
+      var errors = [];
+      if (!kind.value) errors.push({ input: kind, message: "请选择诉求类型" });
+      if (!district.value) errors.push({ input: district, message: "请选择区" });
+      if (!street.value) errors.push({ input: street, message: "请选择街道乡镇" });
+      var n = content.value.trim().length;
+      if (n < 5) errors.push({ input: content, message: n ? "诉求内容至少 5 个字，现在 " + n + " 个字" : "请填写诉求内容" });
+      if (errors.length) { YG.report(form, errors, go); return; }
+      YG.clearErrors(form);
       var data = { kind: kind.value, district_code: district.value, street_code: street.value,
         content: content.value, confidential: confidential.checked, channel: "web" };
       if (community.value) data.community_code = community.value;
-      if (cat2.value || cat1.value) data.category_code = cat2.value || cat1.value;
+      if (deepest.value) data.category_code = deepest.value;
       if (address.value.trim()) data.address = address.value.trim();
       go.disabled = true;
-      api("POST", "/orders", data).then(function (r) {
-        show(h("div", { "class": "card", id: "submitted" },
-          h("h1", { text: r.merged ? "已合并办理" : "提交成功" }),
-          h("p", { text: r.message }),
-          kv("工单编号", r.order_no),
-          r.query_code ? kv("查询码", r.query_code) : null,
-          kv("办理期限", fmtTime(r.deadline_at)),
-          h("a", { "class": "button", href: "#/order/" + r.order_no, text: "查看办理进度" })));
-      }).catch(function (e) { go.disabled = false; toast(e.message); });
+      Promise.all(extras.map(function (x) { return x.fill(data); })).then(function () {
+        return api("POST", "/orders", data);
+      }).then(function (r) {
+        YG.drafts.clear("new");
+        sessionStorage.setItem(YG.KEY.submitted, JSON.stringify(r));
+        location.hash = "#/new/done";
+      }).catch(function (e) {
+        go.disabled = false;
+        if (e.status !== 401) YG.report(form, YG.serverErrors(e, fields), go);
+      });
     });
     show(form);
+  }
+
+  function submittedScreen() {
+    var r = null;
+    try { r = JSON.parse(sessionStorage.getItem(YG.KEY.submitted) || "null"); } catch (e) { r = null; }
+    if (!r) { location.replace("#/new"); return; }
+    setChrome("new");
+    show(h("div", { "class": "card", id: "submitted" },
+      h("h1", { text: r.merged ? "已合并办理" : "提交成功" }),
+      h("p", { text: r.message }),
+      kv("工单编号", r.order_no),
+      r.query_code ? kv("查询码", r.query_code) : null,
+      kv("办理期限", YG.fmtTime(r.deadline_at)),
+      h("a", { "class": "button", href: "#/order/" + r.order_no, text: "查看办理进度" }),
+      h("a", { "class": "button ghost", href: "#/new", id: "another", text: "再提交一条诉求" })));
   }
 
   // -- lookup ----------------------------------------------------------------------------
   function lookupScreen() {
     setChrome("lookup");
-    var no = h("input", { id: "lookup-no", type: "text", inputmode: "numeric", maxlength: "24", placeholder: "工单编号" });
-    var code = h("input", { id: "lookup-code", type: "text", inputmode: "numeric", maxlength: "8", placeholder: "8位查询码" });
-    var out = h("div", { id: "lookup-result" });
-    var form = h("form", { "class": "card", id: "lookup-form" },
+    var no = h("input", { id: "lookup-no", type: "text", inputmode: "numeric", maxlength: "24" });
+    var code = h("input", { id: "lookup-code", type: "text", inputmode: "numeric", maxlength: "8" });
+    var go = h("button", { type: "submit", text: "查询" });
+    var form = h("form", { "class": "card", id: "lookup-form", novalidate: "novalidate" },
       h("h1", { text: "工单查询" }),
-      h("p", { "class": "muted small", text: "凭受理时获得的工单编号和查询码查询办理进度，无需登录。" }),
-      field("工单编号", no), field("查询码", code),
-      h("button", { type: "submit", text: "查询" }),
-      token() ? null : h("p", { "class": "muted small" }, h("a", { href: "#/login", text: "手机号登录" }), "查看本人全部工单"));
+      h("p", { "class": "muted", text: "凭受理时得到的工单编号和查询码查询办理进度，无需登录。" }),
+      field("工单编号", no, "受理短信或提交成功页上的编号"), field("查询码", code, "8 位数字"), go);
     form.addEventListener("submit", function (ev) {
       ev.preventDefault();
+      var errors = [];
+      if (!/^[0-9A-Za-z-]{1,24}$/.test(no.value.trim())) errors.push({ input: no, message: "请填写工单编号" });
+      if (!/^\d{8}$/.test(code.value.trim())) errors.push({ input: code, message: "请填写 8 位数字查询码" });
+      if (errors.length) { YG.report(form, errors, go); return; }
+      go.disabled = true;
       api("POST", "/lookup", { order_no: no.value.trim(), query_code: code.value.trim() }).then(function (o) {
-        renderDetail(o, false);
-        append(view, h("a", { "class": "back", href: "#/lookup", text: "‹ 重新查询" }));
-      }).catch(function (e) { toast(e.message); });
+        lookedUp = o;
+        location.hash = "#/lookup/result";
+      }).catch(function (e) {
+        go.disabled = false;
+        YG.report(form, YG.serverErrors(e, { order_no: no, query_code: code }), go);
+      });
     });
-    show(form, out);
+    show(form, YG.token() ? null : h("div", { "class": "card alt" },
+      h("p", { "class": "muted", text: "用手机号登录，可以查看本人的全部工单。" }),
+      h("a", { "class": "button ghost", href: "#/login", text: "手机号登录" })));
+  }
+
+  function lookupResult() {
+    if (!lookedUp) { location.replace("#/lookup"); return; }
+    setChrome("lookup");
+    renderDetail(lookedUp, false);
+    YG.append(YG.view, h("a", { "class": "button ghost back", href: "#/lookup", text: "重新查询" }));
   }
 
   // -- routing ---------------------------------------------------------------------------
   function route() {
-    var hash = location.hash || (token() ? "#/orders" : "#/login");
-    var m;
+    var hash = location.hash || (YG.token() ? "#/orders" : "#/login");
+    var m, i;
+    YG.hideToast();
+    for (i = 0; i < YG.routes.length; i++) {  // screens of other files (messages.js, actions.js)
+      if ((m = hash.match(YG.routes[i].pattern))) {
+        if (!YG.token()) { needLogin(); return; }
+        YG.routes[i].screen(m);
+        return;
+      }
+    }
     if ((m = hash.match(/^#\/order\/([^/?#]+)/))) return detailScreen(decodeURIComponent(m[1]));
-    if ((m = hash.match(/^#\/orders(?:\?status=(\w+))?/))) return ordersScreen(m[1]);
+    if ((m = hash.match(/^#\/orders(?:\?status=(\w+))?$/))) return ordersScreen(m[1]);
     if (hash === "#/new") return newScreen();
+    if (hash === "#/new/done") return submittedScreen();
     if (hash === "#/lookup") return lookupScreen();
-    if (token()) { location.hash = "#/orders"; return; }
+    if (hash === "#/lookup/result") return lookupResult();
+    if (hash === "#/login") return loginScreen();
+    if (YG.token()) { location.hash = "#/orders"; return; }
     return loginScreen();
   }
 
+  /* Tapping the tab (or the brand) of the screen one is on draws it afresh. */
+  function again(ev) {
+    var a = ev.target.closest("a");
+    if (a && a.getAttribute("href") === location.hash) { ev.preventDefault(); route(); }
+  }
+  document.getElementById("tabs").addEventListener("click", again);
+  document.querySelector(".bar .brand").addEventListener("click", again);
+
   document.getElementById("logout").addEventListener("click", function () {
     api("POST", "/auth/logout").catch(function () {}).then(function () {
-      sessionStorage.removeItem(TOKEN_KEY);
-      sessionStorage.removeItem(PHONE_KEY);
-      location.hash = "#/login";
+      YG.session.end();
+      toast("已退出登录", { next: true });
+      if (location.hash === "#/login") route();
+      else location.hash = "#/login";
     });
   });
+  document.getElementById("elder-toggle").addEventListener("click", function () {
+    var on = !YG.elder();
+    YG.setElder(on);
+    toast(on ? "已切换到长辈版：字更大，按钮更大，每页只留主要操作。再点“标准版”可以切换回来。"
+      : "已切换到标准版。", { next: true });
+    route();
+  });
+
+  YG.setChrome = setChrome;
+  YG.needLogin = needLogin;
+  YG.renderDetail = function (o) { renderDetail(o, true); };
   window.addEventListener("hashchange", route);
   if (DEV) body.classList.add("dev");
-  route();
+  document.addEventListener("DOMContentLoaded", function () {
+    YG.session.learn();
+    route();
+  });
 })();
