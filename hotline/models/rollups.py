@@ -36,6 +36,7 @@ FACTS = (
     "on_time",
     "late",
     "repeats",
+    "urged",
     "res_yes",
     "res_partly",
     "res_no",
@@ -56,6 +57,7 @@ class RollupFacts:
     received: Mapped[int] = _fact()
     answered: Mapped[int] = _fact()  # answered by the hotline directly
     dispatched: Mapped[int] = _fact()  # dispatched and not withdrawn
+    urged: Mapped[int] = _fact()  # 催办 by the requester, on the order's current lead unit
     withdrawn: Mapped[int] = _fact()  # withdrawn by the requester (counted in received only)
     responded: Mapped[int] = _fact()  # requester contacted in time
     completed: Mapped[int] = _fact()  # dispatched and completed

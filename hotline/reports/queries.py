@@ -58,6 +58,7 @@ class Queries:
                 "on_time"
             ),
             func.count(case((and_(dispatched, overdue_clause(self.as_of)), 1))).label("overdue"),
+            func.coalesce(func.sum(Order.urge_count), 0).label("urged"),
             dispatched_sum(rated.c.rated).label("rated"),
             dispatched_sum(rated.c.res_sum).label("res_sum"),
             dispatched_sum(rated.c.sat_sum).label("sat_sum"),

@@ -47,6 +47,7 @@ class StreetMonth:
     klass: str | None = None
     previous_rank: int | None = None
     previous_composite: float | None = None
+    urged: int = 0  # 催办 of the month's orders led by this street office
 
 
 def _band(n: int, share: float) -> int:
@@ -73,6 +74,7 @@ def street_months(settings: ReportSettings, rows) -> dict[str, list[StreetMonth]
                 rates,
                 street_code=r.street_code,
                 district_code=r.district_code,
+                urged=int(r.urged),
             )
         )
     return out

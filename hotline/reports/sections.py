@@ -209,13 +209,17 @@ def _unit_kinds(settings: ReportSettings, rows, dispatched: int) -> list[dict]:
                 "dispatched": r.dispatched,
                 "share": share(r.dispatched, dispatched),
                 "overdue": r.overdue,
+                "urged": r.urged,
                 **rates_of(settings, r),
             }
         )
     return out
 
 
-def _ranking_rows(streets: list[ranking.StreetMonth]) -> list[dict]:
+def _ranking_rows(streets: list[ranking.StreetMonth], small_cell: int) -> list[dict]:
+    """The month's ranking; the 催办 count of a street office is a count below the district,
+    so it goes through the small-cell rule (the month's street offices as one group)."""
+    urged = suppress([Cell(s.unit_code, s.urged, groups=("month",)) for s in streets], small_cell)
     return [
         {
             "rank": s.rank,
@@ -226,6 +230,7 @@ def _ranking_rows(streets: list[ranking.StreetMonth]) -> list[dict]:
             **s.rates.as_dict(),
             "previous_rank": s.previous_rank,
             "class": s.klass,
+            "urged": urged.values[s.unit_code],
             "remark": TOO_FEW if s.too_few and s.rates.composite is not None else None,
         }
         for s in streets
@@ -394,6 +399,7 @@ def make_tables(
                 "composite",
                 "on_time_rate",
                 "overdue",
+                "urged",
             ),
             _unit_kinds(settings, rows["unit_kinds"], current["dispatched"]),
             note=rates_note,
@@ -413,6 +419,7 @@ def make_tables(
         "composite",
         "previous_rank",
         "class",
+        "urged",
         "remark",
     )
     if period.kind == ReportKind.YEAR:
@@ -454,7 +461,7 @@ def make_tables(
         tables["ranking"] = table(
             "街道乡镇排名",
             ranking_keys,
-            _ranking_rows(ranked.get(period.key, [])),
+            _ranking_rows(ranked.get(period.key, []), settings.small_cell),
             note=_join_notes(ranking_note, rates_note),
         )
     return tables, summary, state

@@ -242,6 +242,21 @@ def test_a_withdrawn_order_counts_in_the_intake_volume_only(scene):
     assert_match()
 
 
+def test_an_urge_counts_for_the_lead_unit_in_the_month_the_order_was_received(scene):
+    order = scene.handled(scene.receive())
+    late = order.deadline_at + H
+    lifecycle.urge(order, Actor.citizen(order.phone_bidx), at=late)
+    lifecycle.urge(order, Actor.citizen(order.phone_bidx), at=late + 25 * H)
+    db.session.commit()
+    assert unit_month(scene.world.units["wangjing"])["urged"] == 2
+    report = build_snapshot(Period.parse("2026-05"), now=T0 + 40 * D)
+    kinds = report["tables"]["unit_kinds"]["rows"]
+    assert sum(r["urged"] for r in kinds) == 2
+    ranking = report["tables"]["ranking"]["rows"]
+    assert [r["urged"] for r in ranking] == ["<10"]  # a street office's count: small cell
+    assert_match()
+
+
 def test_erasing_personal_data_leaves_every_figure_alone(scene):
     old = T0 - 4 * 365 * D
     order = scene.handled(scene.receive(at=old), at=old + H)

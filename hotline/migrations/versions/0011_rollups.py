@@ -35,6 +35,7 @@ FACTS = (
     "on_time",
     "late",
     "repeats",
+    "urged",
     "res_yes",
     "res_partly",
     "res_no",

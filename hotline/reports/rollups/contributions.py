@@ -35,6 +35,7 @@ WATCHED = (
     "channel",
     "status",
     "repeat_count",
+    "urge_count",
     "district",
     "street",
     "lead_unit",
@@ -89,6 +90,7 @@ def contribution_select(window_hours: int, dialect: str, order_filter) -> Select
         "on_time": _flag(and_(dispatched, Order.completed_at <= Order.deadline_at)),
         "late": _flag(and_(dispatched, Order.completed_at > Order.deadline_at)),
         "repeats": Order.repeat_count,
+        "urged": Order.urge_count,
     }
     return (
         select(

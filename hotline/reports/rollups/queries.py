@@ -165,6 +165,7 @@ class RollupQueries(Queries):
             s(src, "completed").label("completed"),
             s(src, "on_time").label("on_time"),
             s(src, "overdue").label("overdue"),
+            s(src, "urged").label("urged"),
             rated.label("rated"),
             score_sum(RESOLUTION_FACTS, "resolution").label("res_sum"),
             score_sum(SATISFACTION_FACTS, "satisfaction").label("sat_sum"),
