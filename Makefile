@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 export FLASK_APP := wsgi
 
-.PHONY: run test lint format install install-test browser demo-data clean
+.PHONY: run test lint format install install-test browser demo-data clean screenshots
 
 # The browser tests drive Debian's headless Chromium; install it (and CJK fonts, so that
 # screenshots show Chinese) when it is missing. Needs root or sudo.
@@ -25,7 +25,7 @@ install-test: $(BIN)/python
 	$(BIN)/pip install --quiet -e ".[dev]"
 
 # Three full years and this year so far, concentrated in 西城区 and 石景山区 (see
-# docs/readme/demo-data.md); every step adds only what is missing, so a second run adds nothing.
+# docs/demo-data.md); every step adds only what is missing, so a second run adds nothing.
 demo-data: install
 	$(BIN)/flask db upgrade heads
 	$(BIN)/flask hotline seed
@@ -35,7 +35,9 @@ demo-data: install
 	$(BIN)/flask citizen demo
 
 PORT ?= 5000
+# The job worker (notifications) runs beside the web server and stops with it.
 run: demo-data
+	$(BIN)/flask jobs worker & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/flask run --host 127.0.0.1 --port $(PORT)
 
 # ... and axe-core (the accessibility checker the browser tests inject, pinned in
@@ -57,6 +59,10 @@ browser:
 
 test: install-test browser
 	$(BIN)/python -m pytest -q
+
+# Every /m/ screen in 长辈版 at 390 × 844, and one order in the standard look, into docs/.
+screenshots: install-test browser
+	H5_SCREENSHOTS=docs/screenshots $(BIN)/python -m pytest -q tests/miniapp_api/test_h5_screens.py -k every_screen
 
 lint: install-test
 	$(BIN)/ruff check .
