@@ -142,8 +142,28 @@ def _text(value: Any) -> str | None:
     return value.decode() if isinstance(value, bytes) else str(value)
 
 
+def _store_unavailable(method):
+    """A Redis that is down or hung answers as WeChat being unavailable (503, Retry-After),
+    never as a server error: the caller retries, a job worker backs off."""
+
+    def wrapper(self, *args, **kwargs):
+        try:
+            return method(self, *args, **kwargs)
+        except Exception as exc:  # redis.RedisError and its connection/timeout errors
+            if type(exc).__module__.split(".")[0] != "redis":
+                raise
+            _log(logging.WARNING, "wechat_token_store_unavailable", error=type(exc).__name__)
+            unavailable = WeChatUnavailable()
+            unavailable.reason = "token_store"
+            raise unavailable from exc
+
+    wrapper.__name__, wrapper.__doc__ = method.__name__, method.__doc__
+    return wrapper
+
+
 class RedisTokenStore:
-    """The token and the lock in Redis (redis-py client, ``decode_responses`` either way)."""
+    """The token and the lock in Redis (redis-py client, ``decode_responses`` either way).
+    Every call that fails in Redis raises ``WeChatUnavailable``."""
 
     def __init__(self, redis_client: Any, key_prefix: str = "hotline:wechat"):
         self.redis = redis_client
@@ -158,6 +178,7 @@ class RedisTokenStore:
     def lock_key(self, appid: str) -> str:
         return f"{self.key_prefix}:{{{appid}}}:lock"
 
+    @_store_unavailable
     def read(self, appid: str) -> StoredToken | None:
         token, expires_ms = self.redis.hmget(self.token_key(appid), ["token", "expires_at"])
         token, expires_ms = _text(token), _text(expires_ms)
@@ -165,18 +186,22 @@ class RedisTokenStore:
             return None
         return StoredToken(token, datetime.fromtimestamp(int(expires_ms) / 1000, UTC))
 
+    @_store_unavailable
     def write(self, appid: str, token: str, expires_at: datetime, *, owner: str) -> bool:
         expires_ms = int(expires_at.timestamp() * 1000)
         keys = [self.token_key(appid), self.lock_key(appid)]
         return bool(self._write(keys=keys, args=[owner, token, expires_ms]))
 
+    @_store_unavailable
     def delete_if(self, appid: str, token: str) -> bool:
         return bool(self._delete_token_if(keys=[self.token_key(appid)], args=[token]))
 
+    @_store_unavailable
     def acquire_lock(self, appid: str, owner: str, lease_seconds: float) -> bool:
         lease_ms = max(1, int(lease_seconds * 1000))
         return bool(self.redis.set(self.lock_key(appid), owner, nx=True, px=lease_ms))
 
+    @_store_unavailable
     def release_lock(self, appid: str, owner: str) -> bool:
         return bool(self._release_lock(keys=[self.lock_key(appid)], args=[owner]))
 

@@ -747,3 +747,19 @@ def _expect_unavailable(client: WeChatClient) -> bool:
     except WeChatUnavailable:
         return True
     return False
+
+
+def test_a_token_store_whose_redis_is_down_answers_503_not_500(wechat_server):
+    redis = pytest.importorskip("redis")
+    with socket.socket() as s:  # a port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    dead = redis.Redis(host="127.0.0.1", port=port, socket_connect_timeout=0.05)
+    client = WeChatClient(wechat_server.base_url, DEFAULT_APPID, DEFAULT_SECRET)
+    manager = AccessTokenManager(client, RedisTokenStore(dead))
+    with pytest.raises(WeChatUnavailable) as caught:
+        manager.get()
+    assert caught.value.status == 503
+    assert caught.value.reason == "token_store"
+    assert "微信" in caught.value.message
+    client.close()
