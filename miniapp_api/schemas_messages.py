@@ -60,7 +60,7 @@ class InboxQueryIn(InSchema):
 
 class InboxReadIn(InSchema):
     ids = fields.List(
-        fields.Integer(validate=validate.Range(min=1, max=2**62, error="消息编号无效")),
+        fields.Integer(validate=validate.Range(min=1, max=2**31 - 1, error="消息编号无效")),
         validate=validate.Length(min=1, max=100, error="一次最多标记 100 条"),
         metadata={"description": "要标记为已读的消息编号"},
     )

@@ -150,9 +150,11 @@ def serve(app) -> LiveServer:
 
 
 def wait(driver, seconds: float = WAIT):
+    """A wait that also rides out elements re-rendered under it (stale references)."""
+    from selenium.common.exceptions import StaleElementReferenceException
     from selenium.webdriver.support.ui import WebDriverWait
 
-    return WebDriverWait(driver, seconds)
+    return WebDriverWait(driver, seconds, ignored_exceptions=(StaleElementReferenceException,))
 
 
 def by_id(driver, element_id: str, seconds: float = WAIT):
@@ -213,10 +215,14 @@ def choose(driver, select_id: str, label: str) -> None:
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import Select
 
-    wait(driver).until(
-        lambda d: label in [o.text for o in Select(d.find_element(By.ID, select_id)).options]
-    )
-    Select(driver.find_element(By.ID, select_id)).select_by_visible_text(label)
+    def picked(d) -> bool:  # the options are re-rendered when an upper level changes
+        select = Select(d.find_element(By.ID, select_id))
+        if label not in [o.text for o in select.options]:
+            return False
+        select.select_by_visible_text(label)
+        return True
+
+    wait(driver).until(picked)
 
 
 def open_page(driver, url: str) -> None:

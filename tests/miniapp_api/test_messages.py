@@ -106,6 +106,7 @@ def test_inbox_pages_unread_filter_and_mark_read(app, client, world, staff_heade
         ("post", "/me/messages/read", {"ids": []}),
         ("post", "/me/messages/read", {"ids": ["a"]}),
         ("post", "/me/messages/read", {"ids": list(range(1, 102))}),
+        ("post", "/me/messages/read", {"ids": [2**31]}),  # past the id column (500 on PG)
         ("put", "/me/preferences", {"kinds": {"urged": False}}),
         ("put", "/me/preferences", {"sms": "maybe"}),
         ("put", "/me/preferences", {"email": True}),
