@@ -92,7 +92,7 @@ def database_facts(database: str) -> dict:
         ).fetchone()[0]
         settings = dict(
             conn.execute(
-                "SELECT name, setting || coalesce(unit, '') FROM pg_settings WHERE name IN "
+                "SELECT name, current_setting(name) FROM pg_settings WHERE name IN "
                 "('shared_buffers', 'effective_cache_size', 'work_mem', 'random_page_cost')"
             ).fetchall()
         )
