@@ -26,13 +26,10 @@ install-test: $(BIN)/python
 
 # Three full years and this year so far, concentrated in 西城区 and 石景山区 (see
 # docs/demo-data.md); every step adds only what is missing, so a second run adds nothing.
+# The steps (yangguang/demo.py): flask db upgrade heads, hotline seed, hotline demo --years 3
+# --if-empty, hotline demo-reads --if-empty, portal demo, citizen demo; in one process.
 demo-data: install
-	$(BIN)/flask db upgrade heads
-	$(BIN)/flask hotline seed
-	$(BIN)/flask hotline demo --years 3 --if-empty
-	$(BIN)/flask hotline demo-reads --if-empty
-	$(BIN)/flask portal demo
-	$(BIN)/flask citizen demo
+	$(BIN)/flask demo-data
 
 PORT ?= 5000
 # The job worker (notifications) runs beside the web server and stops with it.
@@ -57,8 +54,12 @@ browser:
 	@[ -n "$$($(AXE_THERE))" ] && [ "$$($(AXE_THERE))" = "$$($(AXE_PINNED))" ] \
 	  || npm ci --no-audit --no-fund --ignore-scripts --loglevel=error
 
+# One test worker per core (pytest-xdist; each worker has its own database, see
+# tests/conftest.py), a test file's tests on one worker; TEST_WORKERS=0 runs them in this
+# process.
+TEST_WORKERS ?= auto
 test: install-test browser
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadfile
 
 # Every /m/ screen in 长辈版 at 390 × 844, and one order in the standard look, into docs/.
 screenshots: install-test browser

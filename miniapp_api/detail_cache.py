@@ -33,20 +33,21 @@ def _cache():
     )
 
 
-def render(order: Order) -> tuple[dict, citizen_view.RatingFacts]:
-    view = citizen_view.public_view(order)
+def render(order: Order, *, has_photos: bool = True) -> tuple[dict, citizen_view.RatingFacts]:
+    view = citizen_view.public_view(order, has_photos=has_photos)
     return s.dump(s.OrderDetailOut, view), view.facts
 
 
-def detail_body(head, load: Callable[[int], Order]) -> dict:
-    """The detail view of the order ``head`` (a row from ``own_order_head``)."""
+def detail_body(head, load: Callable[[int], tuple[Order, bool]]) -> dict:
+    """The detail view of the order ``head`` (a row from ``own_order_head``); ``load``
+    gives the order by id and whether it has photos (``orders.order_for_view``)."""
     cache = _cache()
     hit = cache.get((head.id, head.last_seq, head.status, head.personal_erased_at))
     if hit is None:
         # Outside a transaction the order may have moved on since ``head`` was read: file
         # the view under the version it was rendered from.
-        order = load(head.id)
-        body, facts = render(order)
+        order, has_photos = load(head.id)
+        body, facts = render(order, has_photos=has_photos)
         last_seq = max((event.seq for event in order.events), default=None)
         cache.put((order.id, last_seq, order.status, order.personal_erased_at), (body, facts))
         return body

@@ -157,7 +157,7 @@ def order_detail(order_no: str):
     citizen = g.citizen
     head = citizen_orders.own_order_head(citizen.phone_bidx, order_no, citizen.token_id)
     revocation_read(head.revoked)
-    body = detail_cache.detail_body(head, citizen_orders.order_by_id)
+    body = detail_cache.detail_body(head, citizen_orders.order_for_view)
     return jsonify(follows.follower_view(body) if head.following else body)
 
 

@@ -72,6 +72,9 @@ def create_app(config: dict | None = None) -> Flask:
     web.init_app(app)
     cli.init_app(app)
     _front_doors(app)
+    from yangguang import demo
+
+    demo.init_app(app)  # `flask demo-data`: what `make run` loads
     return app
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import socket
 import threading
 import time
@@ -34,12 +35,15 @@ from hotline.clients.wechat_token import (
     SqlTokenStore,
     define_token_table,
 )
+from hotline.config import database_url
 from hotline.errors import ApiError
 from tests.fakes.wechat_server import DEFAULT_APPID, DEFAULT_SECRET, FakeWeChatServer
 from tests.fakes.wechat_server import wechat_server as _wechat_server  # noqa: F401  (fixture)
 
-REDIS_URL = "redis://127.0.0.1:6379/15"
-POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+# The Redis and PostgreSQL stores run on CI's PostgreSQL+Redis pass (the SQLite pass has
+# neither set); a service that is set but down fails the test rather than skipping it.
+REDIS_URL = os.environ.get("RATELIMIT_STORAGE_URI", "")
+POSTGRES_URL = database_url(os.environ.get("DATABASE_URL", ""))
 TEMPLATE = "tmpl-order-progress"
 
 
@@ -438,13 +442,16 @@ class Backend:
         self.kind = kind
         self.closers = []
         if kind == "redis":
-            redis = pytest.importorskip("redis")
-            probe = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=0.5)
+            if not REDIS_URL.startswith("redis://"):
+                pytest.skip("needs RATELIMIT_STORAGE_URI=redis://... (CI's PostgreSQL+Redis pass)")
+            import redis
+
+            probe = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2)
             try:
                 probe.ping()
-            except redis.RedisError:
+            except redis.RedisError as exc:
                 probe.close()
-                pytest.skip("Redis is not running at 127.0.0.1:6379")
+                pytest.fail(f"Redis is set but not reachable at {REDIS_URL}: {exc}")
             self.prefix = f"test:wechat-token:{uuid.uuid4().hex}"
 
             def forget_keys():
@@ -454,14 +461,16 @@ class Backend:
 
             self.closers.append(forget_keys)
         else:
+            if kind == "postgresql" and not POSTGRES_URL.startswith("postgres"):
+                pytest.skip("needs DATABASE_URL=postgresql://... (CI's PostgreSQL+Redis pass)")
             url = f"sqlite:///{tmp_path}/tokens.db" if kind == "sqlite" else POSTGRES_URL
             engine = sa.create_engine(url)
             try:
                 with engine.connect():
                     pass
-            except sa.exc.OperationalError:
+            except sa.exc.OperationalError as exc:
                 engine.dispose()
-                pytest.skip(f"{kind} is not reachable")
+                pytest.fail(f"{kind} is set but not reachable: {exc}")
             metadata = sa.MetaData()
             self.table = define_token_table(
                 metadata, f"wechat_access_tokens_t{uuid.uuid4().hex[:12]}"

@@ -144,6 +144,21 @@ def test_added_information_is_sealed_shown_redacted_and_seen_by_the_unit(
     assert staff["photos"][0]["event_seq"] == event["seq"]
 
 
+def test_the_detail_shows_the_photos_an_order_has_and_none_it_has_not(client, world, citizen):
+    # Whether an order has photos comes with the query that loads it for the detail view.
+    plain = make_order(world, state="accepted")
+    pictured = make_order(
+        world, state="accepted", content="小区东门路灯坏了一个多月，晚上出行很不方便。"
+    )
+    assert all(e["photos"] == [] for e in detail(client, citizen(), pictured)["timeline"])
+    photo_id = uploaded(client, citizen())
+    act(client, citizen(), pictured, "information", {"photo_ids": [photo_id]})
+    timeline = detail(client, citizen(), pictured)["timeline"]
+    assert [p["photo_id"] for p in timeline[-1]["photos"]] == [photo_id]
+    assert timeline[-1]["photos"][0]["thumb_url"].endswith(f"/photos/{photo_id}?variant=thumb")
+    assert all(e["photos"] == [] for e in detail(client, citizen(), plain)["timeline"])
+
+
 def test_information_needs_text_or_photos(client, world, citizen):
     order = make_order(world, state="accepted")
     empty = act(client, citizen(), order, "information", {"text": "  "})

@@ -75,11 +75,17 @@ def action_facts(order: Order) -> ActionFacts:
         urge_from = urge_opens_at(order)
         if (last := last_urged(order)) is not None:
             urge_from = max(urge_from, last + URGE_EVERY)
-    accepted = any(a.state == AssignmentState.ACCEPTED for a in order.assignments)
+    # The assignments are read (a query of their own when not loaded) only for an order
+    # that could be withdrawn at all: most orders are past that.
+    can_withdraw = (
+        order.status in WITHDRAWABLE
+        and order.round == 1
+        and not any(a.state == AssignmentState.ACCEPTED for a in order.assignments)
+    )
     return ActionFacts(
         urge_from=urge_from,
         can_add_info=order.status in INFO_OPEN,
-        can_withdraw=order.status in WITHDRAWABLE and order.round == 1 and not accepted,
+        can_withdraw=can_withdraw,
     )
 
 

@@ -26,6 +26,7 @@ from hotline.models.units import StaffUser
 from hotline.services import intake, lifecycle
 from hotline.services.actors import Actor
 from hotline.services.citizen import auth as citizen_auth
+from hotline.services.citizen import photos
 from hotline.services.notifications import follows
 from privacy import catalog
 from privacy.blind_index import matches
@@ -72,6 +73,9 @@ _OWN = _detail_query().where(
     Order.order_no == bindparam("order_no"), Order.phone_bidx == bindparam("phone_bidx")
 )
 _BY_ID = _detail_query().where(Order.id == bindparam("order_id"))
+# The detail view also shows photos: whether the order has any comes with it, so that the
+# usual order without one needs no query of its own (``photos.refs``).
+_VIEW_BY_ID = _BY_ID.add_columns(photos.any_attached(Order.id).label("has_photos"))
 _LAST_SEQ = (
     select(func.max(OrderEvent.seq)).where(OrderEvent.order_id == Order.id).scalar_subquery()
 )
@@ -129,6 +133,13 @@ def own_order_head(phone_bidx: str, order_no: str, token_id: str = ""):
 
 def order_by_id(order_id: int) -> Order:
     return _one(_BY_ID, order_id=order_id)
+
+
+def order_for_view(order_id: int) -> tuple[Order, bool]:
+    """The order as ``order_by_id`` loads it, and whether it has attached photos; one
+    round trip."""
+    order, has_photos = db.session.execute(_VIEW_BY_ID, {"order_id": order_id}).unique().one()
+    return order, has_photos
 
 
 def lookup(order_no: str, query_code: str) -> Order:
@@ -238,8 +249,6 @@ def submit(
     """受理 of a request typed by the citizen; a repeat is merged into the earlier order.
     Photos uploaded beforehand (``photos.stage_for_citizen``) join it with its first event
     (or with the repeat's event on the earlier order)."""
-    from hotline.services.citizen import photos
-
     if channel not in CITIZEN_CHANNELS:
         raise Invalid("渠道只能是小程序或网站", details={"field": "channel"})
     photo_ids = photos.check_ids(photo_ids)

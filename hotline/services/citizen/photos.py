@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import ColumnElement, delete, exists, func, or_, select, update
 from sqlalchemy.orm import undefer
 
 from hotline.errors import ApiError, Conflict, Forbidden, Invalid, NotFound
@@ -341,6 +341,17 @@ class PhotoRef:
     attached_at: datetime | None
 
 
+def _attached_to(order_id) -> ColumnElement[bool]:
+    return (Attachment.order_id == order_id) & (Attachment.state == AttachmentState.ATTACHED)
+
+
+def any_attached(order_id) -> ColumnElement[bool]:
+    """Whether the order (an id, or a column such as ``Order.id``) has attached photos: an
+    EXISTS to put in the query that loads the order, so that the usual order without any
+    photo costs no query of its own (``refs``)."""
+    return exists().where(_attached_to(order_id))
+
+
 def refs(order_id: int) -> list[PhotoRef]:
     """The attached photos of an order, in the order they came."""
     rows = db.session.execute(
@@ -355,7 +366,7 @@ def refs(order_id: int) -> list[PhotoRef]:
             Attachment.thumb_height,
             Attachment.attached_at,
         )
-        .where(Attachment.order_id == order_id, Attachment.state == AttachmentState.ATTACHED)
+        .where(_attached_to(order_id))
         .order_by(Attachment.id)
     ).all()
     return [PhotoRef(r[0], r[1], str(r[2]), *r[3:]) for r in rows]

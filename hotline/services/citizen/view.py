@@ -275,11 +275,14 @@ def _pictures(order: Order) -> dict[int, list[TimelinePhoto]]:
     }
 
 
-def timeline(order: Order, known: Names, *, handlers: bool = False) -> list[TimelineEntry]:
+def timeline(
+    order: Order, known: Names, *, handlers: bool = False, has_photos: bool = True
+) -> list[TimelineEntry]:
     """The steps a citizen sees; with ``handlers`` (and ``CITIZEN_SHOW_HANDLER``) each
-    handling step names the staff member who took it, masked."""
+    handling step names the staff member who took it, masked. ``has_photos`` False (known
+    from the query that loaded the order) spares looking for photos."""
     entries, dispatched = [], False
-    pictures = _pictures(order) if order.id is not None else {}
+    pictures = _pictures(order) if has_photos and order.id is not None else {}
     show_handler = handlers and current_app.config["CITIZEN_SHOW_HANDLER"]
     for event in order.events:
         if event.type not in SHOWN_LABELS:
@@ -377,9 +380,11 @@ def _my_ratings(order: Order) -> list[MyRating]:
     ]
 
 
-def public_view(order: Order, now: datetime | None = None) -> PublicOrder:
+def public_view(
+    order: Order, now: datetime | None = None, *, has_photos: bool = True
+) -> PublicOrder:
     known = names(fresh_for=[order, *order.events])
-    entries = timeline(order, known, handlers=True)
+    entries = timeline(order, known, handlers=True, has_photos=has_photos)
     replies = [e for e in entries if e.type in (E.COMPLETED.value, E.ANSWERED.value)]
     facts = rating_facts(order)
     live = live_state(order, facts, now)
