@@ -25,6 +25,30 @@ from hotline.reports.sqlfuncs import local_day, local_month, local_week
 from hotline.services.deadlines import overdue_clause
 
 
+def named_street_category_weeks(counts) -> Select:
+    """Street × category × week counts (a subquery of ``street_id``, ``category_id``,
+    ``week``, ``received``) with the codes and names of their district, street and
+    category, in the order the weekly analysis reads them."""
+    cat = aliased(Category, name="cat")
+    return (
+        select(
+            District.code.label("district_code"),
+            District.name.label("district_name"),
+            Street.code.label("street_code"),
+            Street.name.label("street_name"),
+            cat.code.label("category_code"),
+            cat.name.label("category_name"),
+            counts.c.week,
+            counts.c.received,
+        )
+        .select_from(counts)
+        .join(Street, Street.id == counts.c.street_id)
+        .join(District, District.id == Street.district_id)
+        .join(cat, cat.id == counts.c.category_id)
+        .order_by(Street.code, cat.code, counts.c.week)
+    )
+
+
 def in_span(span: Span):
     return and_(Order.received_at >= span.start_utc, Order.received_at < span.end_utc)
 
@@ -227,24 +251,7 @@ class Queries:
             .group_by(Order.street_id, key, week)
             .subquery("street_category_weeks")
         )
-        cat = aliased(Category, name="cat")
-        return (
-            select(
-                District.code.label("district_code"),
-                District.name.label("district_name"),
-                Street.code.label("street_code"),
-                Street.name.label("street_name"),
-                cat.code.label("category_code"),
-                cat.name.label("category_name"),
-                counts.c.week,
-                counts.c.received,
-            )
-            .select_from(counts)
-            .join(Street, Street.id == counts.c.street_id)
-            .join(District, District.id == Street.district_id)
-            .join(cat, cat.id == counts.c.category_id)
-            .order_by(Street.code, cat.code, counts.c.week)
-        )
+        return named_street_category_weeks(counts)
 
     def open311_cells(self, span: Span, threshold: int) -> Select:
         """Open data cells (level-3 category × street × ISO week) with at least

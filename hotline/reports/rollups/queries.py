@@ -44,7 +44,7 @@ from hotline.models.places import District, Street
 from hotline.models.rollups import FACTS, NONE
 from hotline.models.units import Unit
 from hotline.reports.periods import Span
-from hotline.reports.queries import Queries, in_span
+from hotline.reports.queries import Queries, in_span, named_street_category_weeks
 from hotline.reports.rollups.contributions import RESOLUTION_FACTS, SATISFACTION_FACTS, open_overdue
 from hotline.reports.rollups.grains import (
     CATEGORIES,
@@ -286,24 +286,7 @@ class RollupQueries(Queries):
             .having(func.sum(src.c.received) > 0)
             .subquery("street_category_weeks")
         )
-        cat = aliased(Category, name="cat")
-        return (
-            select(
-                District.code.label("district_code"),
-                District.name.label("district_name"),
-                Street.code.label("street_code"),
-                Street.name.label("street_name"),
-                cat.code.label("category_code"),
-                cat.name.label("category_name"),
-                counts.c.week,
-                counts.c.received,
-            )
-            .select_from(counts)
-            .join(Street, Street.id == counts.c.street_id)
-            .join(District, District.id == Street.district_id)
-            .join(cat, cat.id == counts.c.category_id)
-            .order_by(Street.code, cat.code, counts.c.week)
-        )
+        return named_street_category_weeks(counts)
 
     def open311_cells(self, span: Span, threshold: int) -> Select:
         src = self._source(STREET_CATEGORIES, span)
