@@ -66,16 +66,26 @@ def bench_app():
       revocation table), no limit;
     - ``/bench/minimum``: one limit and one read together: the least a request can do that
       counts its limit and asks the database anything (whether the token was revoked,
-      whether the order changed).
+      whether the order changed);
+    - ``/bench/owned/<order_no>``: everything the order detail must do before it renders:
+      the citizen's limit (keyed by phone), the token's signature, and the one query
+      that checks ownership, follows, revocation and the order's version together; it
+      answers the two-key object instead of the order (the secure floor of the detail).
 
     Each is a floor: a citizen read does all of them, so it cannot be cheaper than any.
     """
-    from flask import jsonify
+    from flask import g, jsonify
     from sqlalchemy import text
 
     from hotline.extensions import db, limiter
-    from hotline.web.auth import citizen_required
+    from hotline.services.citizen.orders import own_order_head
+    from hotline.web.auth import (
+        citizen_required,
+        citizen_required_revocation_in_query,
+        revocation_read,
+    )
     from hotline.web.limits import by_client
+    from miniapp_api.limits import by_phone
     from yangguang import create_app
 
     app = create_app()
@@ -104,6 +114,15 @@ def bench_app():
     @app.get("/bench/auth")
     @citizen_required
     def authenticated():
+        return jsonify(answer)
+
+    @app.get("/bench/owned/<order_no>")
+    @limiter.limit(BENCH_LIMIT, key_func=by_phone)
+    @citizen_required_revocation_in_query
+    def owned(order_no: str):
+        citizen = g.citizen
+        head = own_order_head(citizen.phone_bidx, order_no, citizen.token_id)
+        revocation_read(head.revoked)
         return jsonify(answer)
 
     return app
@@ -338,7 +357,12 @@ def check_answers(base: str, pairs) -> None:
 
     token, order_no = pairs[0]
     routes = ("/bench/bare", "/bench/limit", "/bench/query", "/bench/minimum", "/bench/auth")
-    for path in (*routes, f"/api/v1/orders/{order_no}", "/api/v1/orders"):
+    for path in (
+        *routes,
+        f"/bench/owned/{order_no}",
+        f"/api/v1/orders/{order_no}",
+        "/api/v1/orders",
+    ):
         req = urllib.request.Request(base + path, headers={"Authorization": f"Bearer {token}"})
         with urllib.request.urlopen(req, timeout=10) as resp:  # noqa: S310  (localhost)
             body = json.loads(resp.read())
