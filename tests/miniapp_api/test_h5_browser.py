@@ -21,6 +21,7 @@ from hotline.extensions import db
 from hotline.models.orders import Rating
 from privacy.fields import open_field
 from privacy.runtime import runtime
+from tests.miniapp_api import h5_pages
 from tests.miniapp_api.helpers import PHONE, make_order
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -197,23 +198,22 @@ def test_login_open_an_order_and_rate_it(server, browser, world):
 def test_submit_a_request_then_look_it_up_by_number_and_code(server, browser, world):
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support import expected_conditions as ec
-    from selenium.webdriver.support.ui import Select, WebDriverWait
+    from selenium.webdriver.support.ui import WebDriverWait
 
     wait = WebDriverWait(browser, 15)
     _log_in(browser, wait, server)
     _tap(browser, browser.find_element(By.CSS_SELECTOR, '#tabs a[data-tab="new"]'))
     wait.until(ec.visibility_of_element_located((By.ID, "new-form")))
 
-    def choose(select_id: str, label: str) -> None:
-        wait.until(
-            lambda d: label in [o.text for o in Select(d.find_element(By.ID, select_id)).options]
-        )
-        Select(browser.find_element(By.ID, select_id)).select_by_visible_text(label)
-
-    choose("kind", "求助")
-    choose("district", "朝阳区")
-    choose("street", "望京街道")
-    choose("community", "望京西园社区")
+    # The dropdowns are drawn afresh when an upper level changes: pick through the shared
+    # helper, which rides out a stale option list.
+    for select_id, label in (
+        ("kind", "求助"),
+        ("district", "朝阳区"),
+        ("street", "望京街道"),
+        ("community", "望京西园社区"),
+    ):
+        h5_pages.choose(browser, select_id, label)
     browser.find_element(By.ID, "content").send_keys(
         "望京西园四区路口井盖缺失，夜间很危险，请尽快处理。"
     )
