@@ -15,6 +15,7 @@ import multiprocessing
 import os
 import random
 import time
+from bisect import bisect_left
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -156,15 +157,13 @@ def generate_orders(
             history_profile, world, window, rules, mix, times, seed
         )
         setup_extra = {"mix": mix, "focuses": history.focuses(history_profile, world)}
-        marked = sorted([(t, -1) for t in times] + list(zip(extra, focus_of, strict=True)))
-        times = [t for t, _ in marked]
-        focus = [f for _, f in marked]
+        times, focus = history.merge_planted(times, extra, focus_of)
     else:
         if n is None or n < 1:
             raise ValueError("n must be positive")
         window = Window.for_year(year, now)
         times = sample_received(rng, n, window)
-        focus = []
+        focus = {}
     total = len(times)
     setup = bulk.Setup(world=world, window=window, rules=rules, seed=seed, **setup_extra)
 
@@ -211,14 +210,17 @@ def _orders_empty() -> bool:
 
 
 def _tasks(
-    times: list[int], focus: list[int], first_id: int, taken: dict[str, int], size: int
+    times: list[int], focus: dict[int, int], first_id: int, taken: dict[str, int], size: int
 ) -> Iterator[bulk.Task]:
-    """Chunks of consecutive orders, numbered per Beijing day after the numbers taken."""
+    """Chunks of consecutive orders, numbered per Beijing day after the numbers taken;
+    ``focus`` gives the position of each planted order and the index of its surge."""
     counters = dict(taken)
+    planted = sorted(focus)
     for start in range(0, len(times), size):
         chunk = times[start : start + size]
         numbers = number_orders(chunk, counters)
-        marks = {i: f for i, f in enumerate(focus[start : start + size]) if f >= 0}
+        first, last = bisect_left(planted, start), bisect_left(planted, start + size)
+        marks = {i - start: focus[i] for i in planted[first:last]}
         yield bulk.Task(start // size, first_id + start, chunk, numbers, marks)
 
 

@@ -27,6 +27,7 @@ smoothly, so other cells stay flat.
 from __future__ import annotations
 
 import random
+from bisect import bisect_left, bisect_right
 from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -210,7 +211,8 @@ def plant(
     seed: int,
 ) -> tuple[list[int], list[int], list[PlantedCell]]:
     """Receipt times of the surges' orders, the index of each one's focus, and what was
-    planted; ``times`` are the orders already sampled (to know each week's volume)."""
+    planted; ``times`` are the orders already sampled, sorted (to know each week's
+    volume)."""
     rng = random.Random(f"{seed}/surges")
     planner = Planner(world, random.Random(f"{seed}/shares"), window, rules, mix)
     weights = dict(zip(mix.district_ids, mix.weights, strict=True))
@@ -227,7 +229,7 @@ def plant(
         ):
             if start < window.start:
                 continue
-            in_week = sum(1 for t in times if start <= t < end)
+            in_week = bisect_left(times, end) - bisect_left(times, start)
             share = level1_share(planner, (start + end) // 2, surge.level1)
             expected = in_week * street_share * share
             added = max(SURGE_MIN - round(expected), round((factor - 1) * expected))
@@ -251,3 +253,22 @@ def plant(
 
 def focuses(history: History, world: World) -> tuple[Focus, ...]:
     return tuple(focus_of(world, surge) for surge in history.surges)
+
+
+def merge_planted(
+    times: list[int], added: list[int], focus_index: list[int]
+) -> tuple[list[int], dict[int, int]]:
+    """``times`` (sorted) with the planted orders' times merged in: all the times in order,
+    and the position of each planted order with the index of its focus. Of equal times,
+    the sampled orders come first."""
+    merged: list[int] = []
+    focus: dict[int, int] = {}
+    taken = 0
+    for t, f in sorted(zip(added, focus_index, strict=True)):
+        cut = bisect_right(times, t, taken)
+        merged += times[taken:cut]
+        focus[len(merged)] = f
+        merged.append(t)
+        taken = cut
+    merged += times[taken:]
+    return merged, focus

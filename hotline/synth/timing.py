@@ -14,9 +14,11 @@ from __future__ import annotations
 
 import math
 import random
+from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
+from itertools import accumulate, repeat
 from zoneinfo import ZoneInfo
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -135,18 +137,21 @@ def slot_weights(window: Window, growth: float = 0.0) -> tuple[list[int], list[f
 
 
 def sample_received(rng: random.Random, n: int, window: Window, growth: float = 0.0) -> list[int]:
-    """``n`` receipt times in the window, sorted."""
+    """``n`` receipt times in the window, sorted.
+
+    How many orders fall in each hourly slot is drawn first (each order picks its slot by
+    the slots' weights), then each one's second within its slot, uniformly. Slots come in
+    order, so only each slot's own few times are sorted: ten million times take seconds,
+    not the minute a sort of all of them would."""
     slots, weights = slot_weights(window, growth)
-    cumulative = []
-    total = 0.0
-    for w in weights:
-        total += w
-        cumulative.append(total)
-    times = []
-    for slot in rng.choices(slots, cum_weights=cumulative, k=n):
-        lo, hi = max(slot, window.start), min(slot + HOUR, window.end)
-        times.append(lo + int(rng.random() * (hi - lo)))
-    times.sort()
+    indexes = list(range(len(slots)))  # one int object per slot, shared by the draws
+    counts = Counter(rng.choices(indexes, cum_weights=list(accumulate(weights)), k=n))
+    rand = rng.random
+    times: list[int] = []
+    for i in sorted(counts):
+        lo, hi = max(slots[i], window.start), min(slots[i] + HOUR, window.end)
+        span = hi - lo
+        times += sorted([lo + int(rand() * span) for _ in repeat(None, counts[i])])
     return times
 
 
@@ -159,13 +164,21 @@ def number_orders(times: list[int], counters: dict[str, int]) -> list[str]:
     """Numbers for ``times`` (in order of receipt), counting on from ``counters`` (the last
     counter used on each day), which are updated: chunk after chunk, numbers run on."""
     numbers = []
+    day, counter, start, end = "", 0, 0, 0
     for ts in times:
-        day = local_day(ts)
-        counter = counters.get(day, 0) + 1
+        if not start <= ts < end:  # another Beijing day than the previous order's
+            if day:
+                counters[day] = counter
+            local = (ts + BEIJING_OFFSET) // DAY
+            day, start = _day_label(local), local * DAY - BEIJING_OFFSET
+            end = start + DAY
+            counter = counters.get(day, 0)
+        counter += 1
         if counter >= 10**6:
             raise ValueError(f"more than 999,999 orders on {day}")
-        counters[day] = counter
         numbers.append(f"{day}{counter:06d}")
+    if day:
+        counters[day] = counter
     return numbers
 
 

@@ -306,3 +306,46 @@ def test_demo_command_refuses_what_it_cannot_do(runner, beijing, args, message):
     assert result.exit_code != 0
     assert message in result.output
     assert db.session.scalar(select(func.count(Order.id))) == 0
+
+
+def test_receipt_times_follow_the_hourly_shape_and_stay_in_the_window():
+    """Times are drawn slot by slot: they come sorted, inside the window (whose first and
+    last hours are partial), and each hour of the Beijing day gets its share."""
+    from hotline.synth.timing import HOUR_WEIGHTS, Window, sample_received
+
+    start = int(datetime(2026, 3, 2, 0, 20, tzinfo=UTC).timestamp())  # not on the hour
+    window = Window(start, start + 28 * 86400 + 1500, start + 28 * 86400 + 1500)
+    times = sample_received(random.Random(5), 60_000, window)
+    assert len(times) == 60_000
+    assert times == sorted(times)
+    assert window.start <= times[0]
+    assert times[-1] < window.end
+    by_hour = Counter((t // 3600 + 8) % 24 for t in times)
+    share = {h: by_hour[h] / len(times) for h in range(24)}
+    expected = {h: w / sum(HOUR_WEIGHTS) for h, w in enumerate(HOUR_WEIGHTS)}
+    assert all(abs(share[h] - expected[h]) < 0.15 * expected[h] + 0.002 for h in range(24))
+    # Within an hour the seconds are spread out, not piled on the hour.
+    assert len({t % 3600 for t in times}) > 3000
+
+
+def test_planted_orders_are_merged_in_order_of_receipt():
+    from hotline.synth.history import merge_planted
+
+    times = [10, 20, 20, 30, 40]
+    merged, focus = merge_planted(times, [20, 5, 45, 30], [1, 0, 2, 1])
+    assert merged == [5, 10, 20, 20, 20, 30, 30, 40, 45]
+    # Of equal times the sampled orders come first; each planted one keeps its surge.
+    assert focus == {0: 0, 4: 1, 6: 1, 8: 2}
+    assert merge_planted(times, [], []) == (times, {})
+
+
+def test_order_numbers_run_on_per_beijing_day_across_chunks():
+    from hotline.synth.timing import number_orders
+
+    midnight = int(datetime(2026, 11, 29, 16, 0, tzinfo=UTC).timestamp())  # 30 Nov, Beijing
+    counters = {"20261130": 7}
+    first = number_orders([midnight - 2, midnight - 1, midnight], counters)
+    second = number_orders([midnight + 5, midnight + 86399, midnight + 86400], counters)
+    assert first == ["20261129000001", "20261129000002", "20261130000008"]
+    assert second == ["20261130000009", "20261130000010", "20261201000001"]
+    assert counters == {"20261129": 2, "20261130": 10, "20261201": 1}
