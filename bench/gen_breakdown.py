@@ -41,7 +41,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from gen_orders import RESULTS, BackendCpu, machine, recreate_database, uptime  # noqa: E402
+from gen_orders import RESULTS, BackendCpu, machine, record, recreate_database, uptime  # noqa: E402
 
 START, END = "<!-- gen_breakdown:start -->", "<!-- gen_breakdown:end -->"
 CHUNK = 2000
@@ -199,17 +199,6 @@ def section(result: dict, args, load_before: str, load_after: str) -> str:
     return "\n".join(lines)
 
 
-def record(text: str) -> None:
-    block = f"{START}\n{text.rstrip()}\n{END}"
-    current = RESULTS.read_text(encoding="utf-8")
-    if START in current and END in current:
-        head, rest = current.split(START, 1)
-        updated = head + block + rest.split(END, 1)[1]
-    else:
-        updated = current.rstrip() + "\n\n" + block + "\n"
-    RESULTS.write_text(updated, encoding="utf-8")
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -228,7 +217,7 @@ def main() -> None:
     print(text)
     print("rows after the last round:", result["rows"])
     if args.record:
-        record(text)
+        record(text, START, END)
 
 
 if __name__ == "__main__":

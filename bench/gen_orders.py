@@ -283,13 +283,14 @@ def main() -> None:
 START, END = "<!-- gen_orders:start -->", "<!-- gen_orders:end -->"
 
 
-def record(text: str) -> None:
-    """Replace the script's own section of the results file; the rest is kept."""
-    block = f"{START}\n{text.rstrip()}\n{END}"
+def record(text: str, start: str = START, end: str = END) -> None:
+    """Replace one script's own section of the results file (between its markers); the
+    rest is kept."""
+    block = f"{start}\n{text.rstrip()}\n{end}"
     current = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else ""
-    if START in current and END in current:
-        head, rest = current.split(START, 1)
-        updated = head + block + rest.split(END, 1)[1]
+    if start in current and end in current:
+        head, rest = current.split(start, 1)
+        updated = head + block + rest.split(end, 1)[1]
     else:
         updated = current.rstrip() + "\n\n" if current else "# Synthetic data generation\n\n"
         updated += block + "\n"

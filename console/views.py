@@ -94,7 +94,7 @@ def _login_refused(exc):
 
 @bp.route("/login", methods=["GET", "POST"])
 def login():
-    if request.method == "GET":
+    if request.method != "POST":  # GET, and HEAD as Flask adds it: the form, never a login
         return _login_page(None)
     data = forms.load(forms.LoginIn, request.form)
     user, login_id = officers.login(

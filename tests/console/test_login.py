@@ -48,6 +48,17 @@ def test_wrong_totp_or_password_is_refused_and_recorded(client, enroll, login_fo
     assert client.get("/privacy/console/").status_code == 302
 
 
+def test_a_head_request_with_credentials_only_shows_the_form(client, enroll):
+    """HEAD is a read: it answers as the form's GET does and logs nobody in, whatever
+    body it carries (it once ran the login, which a read may not record: 500)."""
+    secret = enroll()
+    form = {"username": "privacy", "password": PASSWORD, "totp": totp_now(secret)}
+    resp = client.open("/privacy/console/login", method="HEAD", data=form)
+    assert resp.status_code == 200
+    assert outcomes() == []
+    assert client.get("/privacy/console/").status_code == 302
+
+
 def test_a_totp_code_is_accepted_once(client, enroll, login_form):
     secret = enroll()
     code = totp_now(secret)
