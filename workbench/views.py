@@ -171,8 +171,9 @@ def create_order():
 
 # -- lifecycle steps ----------------------------------------------------------------------
 def _step(order_no: str):
-    """The order a step acts on; the step's own guards (the lifecycle table) decide."""
-    return visibility.load_order(order_no)
+    """The order a step acts on, locked until the step commits; the step's own guards (the
+    lifecycle table) decide."""
+    return visibility.load_order(order_no, for_update=True)
 
 
 @bp.post("/orders/<order_no>/answer")

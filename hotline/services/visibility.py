@@ -122,9 +122,12 @@ def require_staff(order: Order, actor: Actor) -> OrderAccess:
     return access
 
 
-def load_order(order_no: str) -> Order:
-    """An order with its timeline, assignments and ratings, or 404."""
-    order = db.session.scalar(
+def load_order(order_no: str, *, for_update: bool = False) -> Order:
+    """An order with its timeline, assignments and ratings, or 404. ``for_update`` locks
+    the order's row first (PostgreSQL), for a step: a second step on the same order waits
+    for the first to commit and then sees what it did, so the lifecycle's guards decide
+    between them (409) instead of the timeline's unique sequence number (a 500)."""
+    query = (
         select(Order)
         .where(Order.order_no == order_no)
         .options(
@@ -133,6 +136,9 @@ def load_order(order_no: str) -> Order:
             selectinload(Order.ratings),
         )
     )
+    if for_update:
+        query = query.with_for_update(of=Order)
+    order = db.session.scalar(query)
     if order is None:
         raise NotFound("工单不存在", code="order_not_found")
     return order

@@ -14,7 +14,7 @@ from flask import Flask, current_app, jsonify, make_response, render_template, r
 from flask_limiter import RateLimitExceeded
 from jinja2 import TemplateNotFound
 from marshmallow import ValidationError
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 from hotline.errors import HTTP_MESSAGES, ApiError
@@ -98,6 +98,22 @@ def is_database_down(exc: BaseException) -> bool:
     return isinstance(exc, DBAPIError) and exc.connection_invalidated
 
 
+# Two steps on one order at the same moment, where no lock kept them apart (SQLite): the
+# second one's event takes the sequence number the first one's took, and the timeline's
+# unique key refuses it. Nothing of it was written; the caller may look again and retry.
+EVENT_SEQUENCE_KEY = "uq_order_events_order_id"
+CONCURRENT_MESSAGE = "该工单刚刚被其他操作更新，请刷新后重试"
+
+
+def is_concurrent_step(exc: BaseException) -> bool:
+    if not isinstance(exc, IntegrityError):
+        return False
+    constraint = getattr(getattr(exc.orig, "diag", None), "constraint_name", None)
+    if constraint is not None:  # PostgreSQL names the key
+        return constraint == EVENT_SEQUENCE_KEY
+    return "order_events.order_id, order_events.seq" in str(exc.orig)  # SQLite's message
+
+
 def init_app(app: Flask) -> None:
     @app.errorhandler(ApiError)
     def _api_error(exc: ApiError):
@@ -161,6 +177,9 @@ def init_app(app: Flask) -> None:
                 DB_DOWN_MESSAGE,
                 headers={"Retry-After": str(DB_RETRY_AFTER)},
             )
+        if is_concurrent_step(exc):
+            log.info("two steps on one order at once: the second is refused")
+            return answer(409, "concurrent_update", CONCURRENT_MESSAGE)
         app.logger.exception("unhandled error")
         return answer(500, "internal_error", HTTP_MESSAGES[500])
 
