@@ -75,7 +75,7 @@ def get_edition(edition_id: int):
 @bp.delete("/reports/editions/<int:edition_id>")
 @publisher_only
 def discard_draft(edition_id: int):
-    editions.discard(editions.get_edition(edition_id))
+    editions.discard(editions.get_edition(edition_id, for_update=True))
     return "", 204
 
 
@@ -83,7 +83,7 @@ def discard_draft(edition_id: int):
 @publisher_only
 def publish(edition_id: int):
     data = s.PublishIn().load(json_body())
-    draft = editions.get_edition(edition_id)
+    draft = editions.get_edition(edition_id, for_update=True)
     edition = editions.publish(draft, g.staff_user.id, erratum=data.get("erratum"))
     return jsonify(_edition_body(edition))
 
@@ -92,7 +92,7 @@ def publish(edition_id: int):
 @publisher_only
 def correct(edition_id: int):
     data = s.CorrectionIn().load(json_body())
-    edition = editions.get_edition(edition_id)
+    edition = editions.get_edition(edition_id, for_update=True)
     draft = editions.start_correction(edition, data["erratum"], g.staff_user.id)
     return jsonify(_edition_body(draft)), 201
 

@@ -138,14 +138,18 @@ def publish(
     now: datetime | None = None,
     erratum: str | None = None,
 ) -> ReportEdition:
-    """Fix a draft as the report's next version."""
+    """Fix a draft as the report's next version. One publication of a report at a time:
+    its row is locked first (PostgreSQL), and the draft read again, so that a second call
+    for the same draft, or another draft of the same report, sees what the first did."""
+    db.session.execute(select(Report.id).where(Report.id == draft.report_id).with_for_update())
+    latest = latest_published(draft.report_id)
+    db.session.refresh(draft, ["status"])  # after ``latest``: it is at least as recent
     if draft.status != EditionStatus.DRAFT:
         raise Conflict("该版本已发布，不能再次发布", code="already_published")
     if erratum:
         draft.erratum = erratum
     if sha256_hex(draft.data.encode("utf-8")) != draft.sha256:
         raise Conflict("草稿数据与摘要不符，请重新生成", code="draft_corrupt")
-    latest = latest_published(draft.report_id)
     if latest is not None:
         if not draft.erratum:
             raise Invalid(
@@ -175,8 +179,9 @@ def discard(draft: ReportEdition) -> None:
     db.session.flush()
 
 
-def get_edition(edition_id: int) -> ReportEdition:
-    edition = db.session.get(ReportEdition, edition_id)
+def get_edition(edition_id: int, *, for_update: bool = False) -> ReportEdition:
+    """An edition, or 404; ``for_update`` locks its row until the change commits."""
+    edition = db.session.get(ReportEdition, edition_id, with_for_update=for_update or None)
     if edition is None:
         raise NotFound("报告版本不存在", code="edition_not_found")
     return edition

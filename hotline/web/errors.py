@@ -19,6 +19,7 @@ from werkzeug.exceptions import HTTPException
 
 from hotline.errors import HTTP_MESSAGES, ApiError
 from hotline.extensions import limiter
+from hotline.models.reports import PublishedEditionImmutable
 from hotline.web.security import is_api_request
 from privacy.accesslog import AccessLogError
 from privacy.matrix import PlaintextRefused
@@ -98,20 +99,33 @@ def is_database_down(exc: BaseException) -> bool:
     return isinstance(exc, DBAPIError) and exc.connection_invalidated
 
 
-# Two steps on one order at the same moment, where no lock kept them apart (SQLite): the
-# second one's event takes the sequence number the first one's took, and the timeline's
-# unique key refuses it. Nothing of it was written; the caller may look again and retry.
-EVENT_SEQUENCE_KEY = "uq_order_events_order_id"
-CONCURRENT_MESSAGE = "该工单刚刚被其他操作更新，请刷新后重试"
+# Two writes of one thing at the same moment, where no lock kept them apart (SQLite has no
+# row locks): two steps on one order give their events the same sequence number, two
+# publications of a report the same version, or the second one changes an edition the
+# first has just frozen; the database refuses the second. Nothing of it was written: the
+# caller may look again and retry.
+CONCURRENT_KEYS = {
+    "uq_order_events_order_id": "该工单刚刚被其他操作更新，请刷新后重试",
+    "uq_report_editions_report_id": "该报告刚刚被其他操作更新，请刷新后重试",
+}
+_SQLITE_MESSAGES = {
+    "order_events.order_id, order_events.seq": "uq_order_events_order_id",
+    "report_editions.report_id, report_editions.version": "uq_report_editions_report_id",
+    "published report editions are immutable": "uq_report_editions_report_id",
+}
 
 
-def is_concurrent_step(exc: BaseException) -> bool:
+def concurrent_write(exc: BaseException) -> str | None:
+    """The message for a write refused because another one got there first, else None."""
+    if isinstance(exc, PublishedEditionImmutable):  # the first one published it meanwhile
+        return CONCURRENT_KEYS["uq_report_editions_report_id"]
     if not isinstance(exc, IntegrityError):
-        return False
+        return None
     constraint = getattr(getattr(exc.orig, "diag", None), "constraint_name", None)
-    if constraint is not None:  # PostgreSQL names the key
-        return constraint == EVENT_SEQUENCE_KEY
-    return "order_events.order_id, order_events.seq" in str(exc.orig)  # SQLite's message
+    if constraint is None:  # SQLite names no constraint: its message does
+        text = str(exc.orig)
+        constraint = next((c for m, c in _SQLITE_MESSAGES.items() if m in text), None)
+    return CONCURRENT_KEYS.get(constraint) if constraint else None
 
 
 def init_app(app: Flask) -> None:
@@ -177,9 +191,9 @@ def init_app(app: Flask) -> None:
                 DB_DOWN_MESSAGE,
                 headers={"Retry-After": str(DB_RETRY_AFTER)},
             )
-        if is_concurrent_step(exc):
-            log.info("two steps on one order at once: the second is refused")
-            return answer(409, "concurrent_update", CONCURRENT_MESSAGE)
+        if (message := concurrent_write(exc)) is not None:
+            log.info("two writes of one thing at once: the second is refused")
+            return answer(409, "concurrent_update", message)
         app.logger.exception("unhandled error")
         return answer(500, "internal_error", HTTP_MESSAGES[500])
 

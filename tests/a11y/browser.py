@@ -64,3 +64,26 @@ def fresh(driver) -> None:
     """Forget every cookie, so that no test sees another's session (stored values need no
     clearing: each test's server has a port, so an origin, of its own)."""
     driver.execute_cdp_cmd("Network.clearBrowserCookies", {})
+
+
+def left_page(element, timeout: float = 15) -> None:
+    """Wait until ``element``'s page has been replaced (a form sent, a link followed).
+
+    Selenium's ``staleness_of`` knows only one way a node goes stale; while the old document
+    is being torn down, chromedriver may also answer "Node with given id does not belong to
+    the document", which means the same thing."""
+    from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    def gone(_driver) -> bool:
+        try:
+            element.is_enabled()
+        except StaleElementReferenceException:
+            return True
+        except WebDriverException as exc:
+            if "does not belong to the document" in str(exc):
+                return True
+            raise
+        return False
+
+    WebDriverWait(element.parent, timeout).until(gone)

@@ -21,6 +21,7 @@ from hotline.extensions import db
 from privacy import access
 from privacy.accesslog import AccessContext
 from tests.a11y import Audit, faults
+from tests.a11y.browser import left_page
 from tests.conftest import PASSWORD
 from tests.console.conftest import enroll, make_order, totp_now  # noqa: F401  (fixtures)
 from tests.miniapp_api import h5_pages as h5
@@ -42,8 +43,6 @@ def _open(browser, url: str) -> None:
 def _submit(browser, form_id: str, fields: dict[str, str]) -> None:
     """Fill a form's fields by name and press its first button; wait for the next page."""
     from selenium.webdriver.common.by import By
-    from selenium.webdriver.support import expected_conditions as ec
-    from selenium.webdriver.support.ui import WebDriverWait
 
     form = browser.find_element(By.ID, form_id)
     for name, value in fields.items():
@@ -51,7 +50,7 @@ def _submit(browser, form_id: str, fields: dict[str, str]) -> None:
         field.clear()
         field.send_keys(value)
     form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
-    WebDriverWait(browser, 15).until(ec.staleness_of(form))
+    left_page(form)
 
 
 # -- the privacy console ------------------------------------------------------------------

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.a11y.browser import chrome
+from tests.a11y.browser import chrome, left_page
 from tests.conftest import PASSWORD
 from tests.console.conftest import enroll, make_order, totp_now  # noqa: F401  (fixtures)
 from tests.portal.browser import LiveServer
@@ -58,8 +58,6 @@ def _measured(browser, url: str, font_size: int) -> None:
 @pytest.mark.parametrize("font_size", [16, 24])
 def test_type_follows_the_font_size_setting(app, world, enroll, make_order, font_size):  # noqa: F811
     from selenium.webdriver.common.by import By
-    from selenium.webdriver.support import expected_conditions as ec
-    from selenium.webdriver.support.ui import WebDriverWait
 
     order = make_order()
     secret = enroll("privacy")
@@ -79,7 +77,7 @@ def test_type_follows_the_font_size_setting(app, world, enroll, make_order, font
             form.find_element(By.NAME, name).send_keys(value)
         form.find_element(By.NAME, "totp").send_keys(totp_now(secret))
         form.find_element(By.TAG_NAME, "button").click()
-        WebDriverWait(browser, 15).until(ec.staleness_of(form))
+        left_page(form)
         for path in signed_in:
             _measured(browser, server.url(path), font_size)
         assert "退出登录" in browser.page_source
