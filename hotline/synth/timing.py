@@ -82,11 +82,6 @@ def _day_label(day: int) -> str:
     return datetime.fromtimestamp(day * DAY, UTC).strftime("%Y%m%d")
 
 
-def local_day(ts: int) -> str:
-    """The Beijing date of a time, as ``YYYYMMDD``."""
-    return _day_label((ts + BEIJING_OFFSET) // DAY)
-
-
 @dataclass(frozen=True)
 class Window:
     """Orders are received in [start, end); ``now`` cuts off every later step."""
